@@ -1,0 +1,1 @@
+"""The fork's stack tool: upstream Django plus an ordered series of patches."""

@@ -1,0 +1,227 @@
+"""scripts/fork: one CLI for the fork's patch stack."""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from . import lint as lint_mod
+from . import stack, testing, venv
+from .errors import ForkError
+from .gitrepo import StackRepo
+from .series import parse_patch, series_paths
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cmd_setup(args):
+    python = venv.create(args.root, args.python)
+    stack.apply(args.root, python, force=args.force)
+    venv.install(args.root, python)
+    print(f"set up: {args.root / venv.VENV} with the patched Django (editable)")
+    print(f"activate it with: source {venv.VENV}/bin/activate")
+
+
+def cmd_apply(args):
+    python = venv.interpreter(args.root, args.python)
+    stack.apply(args.root, python, force=args.force)
+    print(f"applied {len(series_paths(args.root))} patches on the pinned base")
+
+
+def cmd_export(args):
+    problems = stack.export(args.root, check=args.check)
+    if args.check:
+        from .series import check_series
+
+        problems = check_series(args.root) + problems
+        for line in problems:
+            print(line)
+        if problems:
+            print("run `fork export` to regenerate patches/ from the applied stack")
+            return 1
+        print("export --check: patches/ matches the applied stack")
+    else:
+        print("exported the applied stack to patches/")
+    return 0
+
+
+def cmd_refresh(args):
+    stack.refresh(args.root, args.patch)
+    print(f"folded the edits into patches/{args.patch}")
+
+
+def cmd_new(args):
+    message = args.message_file.read() if args.message_file else None
+    if message is None:
+        if not args.ticket or not args.subject:
+            raise ForkError("give --ticket and --subject, or --message-file")
+        message = (
+            f"{args.subject}\n\n{args.body or 'TODO: say why.'}\n\n"
+            f"Bug: https://code.djangoproject.com/ticket/{args.ticket}\n"
+            "Forwarded: no\n"
+        )
+    stack.new_patch(args.root, args.name, message, after=args.after, author=args.author)
+    print(f"started patches/{args.name}")
+
+
+def cmd_status(args):
+    repo = StackRepo(args.root)
+    paths = series_paths(args.root)
+    applied = len(repo.stack_commits()) if repo.exists() else 0
+    for i, path in enumerate(paths, 1):
+        info = parse_patch(path)
+        mark = "applied" if i <= applied else "not applied"
+        print(f"{i:2d}. {path.name} [{mark}]")
+        print(f"    {info.subject}")
+        print(f"    ticket: {('#%d' % info.ticket) if info.ticket else 'none'}")
+        for key in ("Bug", "Forwarded", "Applied-Upstream"):
+            if key in info.trailers:
+                print(f"    {key}: {info.trailers[key]}")
+        print(f"    files: {len(info.files)}: {', '.join(info.files)}")
+        print(f"    test labels: {' '.join(info.test_labels) or '-'}")
+    if repo.exists():
+        dirty = repo.dirty()
+        if dirty:
+            print(f"uncommitted edits in the upstream tree: {len(dirty)} files")
+    else:
+        print("the stack is not applied: run `fork setup`")
+
+
+def cmd_lint(args):
+    python = venv.venv_python(args.root)
+    problems = lint_mod.lint(args.root, python, linters=not args.no_linters)
+    for line in problems:
+        print(line)
+    if problems:
+        return 1
+    print(f"lint: {len(series_paths(args.root))} patches ok")
+    return 0
+
+
+def _test_python(root):
+    python = venv.venv_python(root)
+    if not python.exists():
+        raise ForkError("no .venv: run `python3 scripts/fork setup` first")
+    return python
+
+
+def cmd_test(args):
+    python = _test_python(args.root)
+    if args.each:
+        ok = testing.test_each(args.root, python)
+    elif args.full:
+        ok = testing.test_full(args.root, python)
+    else:
+        ok = testing.test(args.root, python, args.labels)
+    return 0 if ok else 1
+
+
+def cmd_check(args):
+    """Everything CI runs, in order; stops at nothing, reports all."""
+    python = _test_python(args.root)
+    steps = [
+        ("lint", lambda: lint_mod.lint(args.root, python) == [] or _print_lint(args)),
+        ("export --check", lambda: _export_check(args)),
+        ("tool tests", lambda: _tool_tests(args.root, python)),
+        ("test --each", lambda: testing.test_each(args.root, python)),
+        ("test --full", lambda: testing.test_full(args.root, python)),
+    ]
+    passed = failed = 0
+    for name, step in steps:
+        print(f"== {name}", flush=True)
+        ok = bool(step())
+        print(f"== {name}: {'ok' if ok else 'FAILED'}", flush=True)
+        passed += ok
+        failed += not ok
+    print(f"check: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+def _print_lint(args):
+    for line in lint_mod.lint(args.root, venv.venv_python(args.root)):
+        print(line)
+    return False
+
+
+def _export_check(args):
+    problems = stack.export(args.root, check=True)
+    for line in problems:
+        print(line)
+    return not problems
+
+
+def _tool_tests(root, python):
+    out = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "scripts/tests"], cwd=root
+    )
+    return out.returncode == 0
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="fork",
+        description="Upstream Django plus the fork's patch stack.",
+    )
+    p.add_argument(
+        "--root", type=Path, default=ROOT, help="the fork's repository (default: here)"
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("setup", help="create .venv, fetch the base, apply, install")
+    s.add_argument("--python", help="a Python >= 3.12 to build .venv with")
+    s.add_argument("--force", action="store_true", help="discard edits in the tree")
+    s.set_defaults(func=cmd_setup)
+
+    s = sub.add_parser("apply", help="rebuild the pristine base and apply the series")
+    s.add_argument("--python", help="a Python >= 3.12 (for pip download)")
+    s.add_argument("--force", action="store_true", help="discard edits in the tree")
+    s.set_defaults(func=cmd_apply)
+
+    s = sub.add_parser("export", help="regenerate patches/ from the applied stack")
+    s.add_argument("--check", action="store_true", help="only report differences")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("refresh", help="fold the tree's edits into a patch")
+    s.add_argument("patch", help="the patch file name, as in patches/series")
+    s.set_defaults(func=cmd_refresh)
+
+    s = sub.add_parser("new", help="start a new patch from the tree's edits")
+    s.add_argument("name", help="file name, e.g. 12345-short-description.patch")
+    s.add_argument("--ticket", type=int, help="the Trac ticket number")
+    s.add_argument("--subject", help="'Fixed #N -- Did X.' or 'Refs #N -- Did X.'")
+    s.add_argument("--body", help="why the change is needed")
+    s.add_argument("--message-file", type=argparse.FileType(), help="full message")
+    s.add_argument("--after", help="the patch it goes after (default: last)")
+    s.add_argument("--author", help="'Name <email>' (default: the fork's)")
+    s.set_defaults(func=cmd_new)
+
+    s = sub.add_parser("status", help="the patches, their tickets, files, tests")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("lint", help="check the patches and run upstream's linters")
+    s.add_argument("--no-linters", action="store_true", help="skip black/isort/flake8")
+    s.set_defaults(func=cmd_lint)
+
+    s = sub.add_parser("test", help="run runtests.py on the labels the stack touches")
+    group = s.add_mutually_exclusive_group()
+    group.add_argument("--each", action="store_true", help="every prefix of the stack")
+    group.add_argument("--full", action="store_true", help="the whole suite vs pristine")
+    s.add_argument("labels", nargs="*", help="test labels (default: the stack's)")
+    s.set_defaults(func=cmd_test)
+
+    s = sub.add_parser("check", help="all CI runs: lint, export --check, tests")
+    s.set_defaults(func=cmd_check)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    args.root = args.root.resolve()
+    try:
+        return args.func(args) or 0
+    except ForkError as e:
+        print(f"fork: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("fork: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,2 @@
+class ForkError(Exception):
+    """An error the CLI reports as one line, without a traceback."""

@@ -1,0 +1,149 @@
+"""Checks on the patches: form, trailers, whitespace, and upstream's linters."""
+
+import re
+import subprocess
+from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # pragma: no cover
+    tomllib = None
+
+from .series import TICKET_SUBJECT, check_series, parse_patch, series_paths
+
+FORWARDED = re.compile(r"^(no|not-needed|https://\S+)$")
+MAX_LINE = 72
+
+
+def check_message(info):
+    problems = []
+    where = f"patches/{info.name}"
+    subject = info.subject
+    if not subject:
+        return [f"{where}: no Subject line"]
+    if len(subject) > MAX_LINE:
+        problems.append(f"{where}: subject is longer than {MAX_LINE} characters")
+    if info.ticket is not None:
+        if not TICKET_SUBJECT.match(subject):
+            problems.append(
+                f"{where}: subject must read 'Fixed #N -- Did X.' or "
+                f"'Refs #N -- Did X.': {subject!r}"
+            )
+        bug = info.trailers.get("Bug")
+        expected = f"https://code.djangoproject.com/ticket/{info.ticket}"
+        if bug is None:
+            problems.append(f"{where}: no 'Bug:' trailer")
+        elif bug != expected:
+            problems.append(f"{where}: 'Bug: {bug}' should be 'Bug: {expected}'")
+    elif info.trailers.get("Forwarded") != "not-needed":
+        problems.append(
+            f"{where}: subject names no ticket ('Fixed #N -- ...'); only "
+            "housekeeping patches marked 'Forwarded: not-needed' may omit it"
+        )
+    elif not re.match(r"^[A-Z][a-z]+ed\b.*\.$", subject):
+        problems.append(f"{where}: subject must be past tense and end with '.'")
+    forwarded = info.trailers.get("Forwarded")
+    if forwarded is None:
+        problems.append(f"{where}: no 'Forwarded:' trailer (no, not-needed or a PR URL)")
+    elif not FORWARDED.match(forwarded):
+        problems.append(f"{where}: 'Forwarded: {forwarded}' is not no/not-needed/a URL")
+    body = [line for line in info.body if not line.startswith(tuple(f"{k}:" for k in info.trailers))]
+    if len([line for line in body if line.strip()]) == 0:
+        problems.append(f"{where}: the message has no body saying why")
+    for line in body:
+        if len(line) > MAX_LINE and not re.search(r"https?://", line):
+            problems.append(f"{where}: message line longer than {MAX_LINE}: {line[:40]}...")
+            break
+    return problems
+
+
+def check_diff(path):
+    """Trailing whitespace and missing final newlines in added lines."""
+    problems = []
+    where = f"patches/{Path(path).name}"
+    current = None
+    previous_added = False
+    for line in Path(path).read_text(errors="replace").splitlines():
+        if line.startswith("+++ b/"):
+            current = line[len("+++ b/") :]
+            previous_added = False
+            continue
+        if line.startswith("+") and not line.startswith("+++"):
+            if line != line.rstrip():
+                problems.append(f"{where}: trailing whitespace added in {current}")
+            previous_added = True
+            continue
+        if line.startswith("\\ No newline at end of file") and previous_added:
+            problems.append(f"{where}: {current} does not end with a newline")
+        previous_added = False
+    if not Path(path).read_bytes().endswith(b"\n"):
+        problems.append(f"{where}: the patch file does not end with a newline")
+    return problems
+
+
+def check_tool_config(root):
+    """The fork's pyproject.toml carries upstream's black and isort settings."""
+    root = Path(root)
+    upstream = root / ".fork" / "upstream" / "pyproject.toml"
+    if tomllib is None or not upstream.exists():
+        return []
+    with open(upstream, "rb") as f:
+        theirs = tomllib.load(f).get("tool", {})
+    with open(root / "pyproject.toml", "rb") as f:
+        ours = tomllib.load(f).get("tool", {})
+    return [
+        f"pyproject.toml: [tool.{name}] differs from upstream's; copy it from "
+        f".fork/upstream/pyproject.toml"
+        for name in ("black", "isort")
+        if theirs.get(name) != ours.get(name)
+    ]
+
+
+def run_linters(root, python, files):
+    """black, isort and flake8 with upstream's settings on the given files."""
+    root = Path(root)
+    files = [f for f in files if f.endswith(".py") and (root / f).exists()]
+    problems = []
+    if not files:
+        return problems
+    commands = [
+        ("black", [str(python), "-m", "black", "--check", "--quiet", *files]),
+        ("isort", [str(python), "-m", "isort", "--check-only", "--quiet", *files]),
+        ("flake8", [str(python), "-m", "flake8", *files]),
+    ]
+    for name, cmd in commands:
+        out = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+        if out.returncode != 0:
+            detail = (out.stdout + out.stderr).strip()
+            problems.append(f"{name} failed:\n{detail}")
+    return problems
+
+
+def run_docs_lint(root, python, files):
+    """Upstream's docs linter (sphinx-lint with Django's checks)."""
+    docs = [f for f in files if f.startswith("docs/") and f.endswith(".txt")]
+    if not docs:
+        return []
+    out = subprocess.run(
+        [str(python), "lint.py"], cwd=Path(root) / "docs", capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        return ["docs lint failed:\n" + (out.stdout + out.stderr).strip()[-3000:]]
+    return []
+
+
+def lint(root, python, linters=True):
+    problems = check_series(root)
+    if problems:
+        return problems
+    touched = []
+    for path in series_paths(root):
+        info = parse_patch(path)
+        problems += check_message(info)
+        problems += check_diff(path)
+        touched += [f for f in info.files if f not in touched]
+    problems += check_tool_config(root)
+    if linters:
+        problems += run_linters(root, python, touched)
+        problems += run_docs_lint(root, python, touched)
+    return problems

@@ -1,0 +1,182 @@
+"""Run upstream's tests/runtests.py on the stack: by label, per prefix, full."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import upstream
+from .errors import ForkError
+from .gitrepo import StackRepo
+from .paths import cache_dir, read_pin, state_dir
+from .series import parse_patch, series_paths
+
+CORE_LABELS = [
+    "auth_tests",
+    "sessions_tests",
+    "signals",
+    "dispatch",
+    "async",
+    "handlers",
+    "middleware",
+    "asgi",
+    "csrf_tests",
+    "messages_tests",
+    "test_client",
+    "test_client_regress",
+]
+RESULT = re.compile(r"^(FAIL|ERROR|UNEXPECTED SUCCESS): (\S+) \((\S+)\)")
+
+
+def parallel():
+    return str(os.cpu_count() or 1)
+
+
+def failures_of(output):
+    """The set of failing tests in a runtests.py output."""
+    found = set()
+    for line in output.splitlines():
+        match = RESULT.match(line)
+        if match:
+            kind, name, where = match.groups()
+            found.add(f"{kind}: {where}" if where.endswith(name) else f"{kind}: {where}.{name}")
+    return found
+
+
+def ran_count(output):
+    match = re.search(r"^Ran (\d+) tests? in", output, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def runtests(tree, python, labels, log, extra=()):
+    """Run tests/runtests.py of `tree`; return (returncode, output)."""
+    tree = Path(tree)
+    cmd = [str(python), "runtests.py", "--parallel", parallel(), "--noinput", *extra]
+    cmd += list(labels)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree)
+    env.setdefault("PYTHONHASHSEED", "0")
+    started = time.monotonic()
+    with open(log, "w") as f:
+        out = subprocess.run(
+            cmd, cwd=tree / "tests", env=env, stdout=f, stderr=subprocess.STDOUT
+        )
+    output = Path(log).read_text(errors="replace")
+    seconds = time.monotonic() - started
+    return out.returncode, output, seconds
+
+
+def log_path(root, name):
+    logs = state_dir(root) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs / f"{name}.log"
+
+
+def stack_labels(root):
+    labels = []
+    for path in series_paths(root):
+        labels += [label for label in parse_patch(path).test_labels if label not in labels]
+    return labels
+
+
+def report(title, code, output, seconds, log):
+    count = ran_count(output)
+    failed = sorted(failures_of(output))
+    status = "ok" if code == 0 else "FAILED"
+    print(f"{title}: {status}, {count} tests in {seconds:.0f}s (log: {log})")
+    for line in failed[:30]:
+        print(f"  {line}")
+    if code != 0 and not failed:
+        print("\n".join(output.strip().splitlines()[-15:]))
+    return code == 0
+
+
+def test(root, python, labels=None):
+    root = Path(root)
+    labels = list(labels) if labels else stack_labels(root) + [
+        label for label in CORE_LABELS if label not in stack_labels(root)
+    ]
+    log = log_path(root, "test")
+    code, output, seconds = runtests(root, python, labels, log)
+    return report(f"tests ({' '.join(labels)})", code, output, seconds, log)
+
+
+def test_each(root, python):
+    """Every prefix of the stack passes the tests of its last patch."""
+    root = Path(root)
+    repo = StackRepo(root)
+    if repo.dirty():
+        raise ForkError(
+            "test --each checks out every prefix of the stack and would "
+            "disturb uncommitted edits: fold them into a patch first"
+        )
+    paths = series_paths(root)
+    ok = True
+    try:
+        for count, path in enumerate(paths, 1):
+            labels = parse_patch(path).test_labels
+            if not labels:
+                print(f"[{count}/{len(paths)}] {path.name}: changes no tests/, skipped")
+                continue
+            repo.run("checkout", "-q", "--detach", repo.stack_commits("stack")[count - 1])
+            log = log_path(root, f"each-{count:02d}")
+            code, output, seconds = runtests(root, python, labels, log)
+            ok &= report(f"[{count}/{len(paths)}] {path.name}", code, output, seconds, log)
+    finally:
+        repo.run("checkout", "-q", "stack")
+    return ok
+
+
+def pristine_failures(root, python):
+    """Failures of the full suite on the pristine base, cached per machine."""
+    pin = read_pin(root)
+    version = subprocess.run(
+        [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    cache = cache_dir() / f"pristine-{pin.version}-{pin.sha256[:12]}-py{version}.txt"
+    if cache.exists():
+        print(f"pristine failures: cached in {cache}")
+        return set(cache.read_text().splitlines())
+    tree = state_dir(root) / "pristine"
+    if not (tree / "tests" / "runtests.py").exists():
+        tree.mkdir(parents=True, exist_ok=True)
+        upstream.extract(upstream.fetch(pin, python), tree)
+    log = log_path(root, "full-pristine")
+    print("running the full suite on pristine upstream (cached afterwards)...")
+    sys.stdout.flush()
+    code, output, seconds = runtests(tree, python, [], log)
+    if not ran_count(output):
+        raise ForkError(f"the pristine full suite did not run; see {log}")
+    failed = failures_of(output)
+    print(f"pristine: {ran_count(output)} tests, {len(failed)} failures in {seconds:.0f}s")
+    cache.write_text("".join(f"{line}\n" for line in sorted(failed)))
+    return failed
+
+
+def test_full(root, python):
+    """The whole suite on the top of the stack: only new failures fail."""
+    known = pristine_failures(root, python)
+    log = log_path(root, "full")
+    print("running the full suite on the top of the stack...")
+    sys.stdout.flush()
+    code, output, seconds = runtests(root, python, [], log)
+    failed = failures_of(output)
+    new = sorted(failed - known)
+    print(
+        f"full suite: {ran_count(output)} tests in {seconds:.0f}s, "
+        f"{len(failed)} failures, {len(failed & known)} of them also fail on "
+        f"pristine upstream (log: {log})"
+    )
+    if not ran_count(output):
+        print("\n".join(output.strip().splitlines()[-15:]))
+        return False
+    for line in new:
+        print(f"  new: {line}")
+    if code != 0 and not failed:
+        print("\n".join(output.strip().splitlines()[-15:]))
+        return False
+    return not new
