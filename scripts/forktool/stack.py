@@ -26,7 +26,6 @@ FORMAT_PATCH = [
     "--stat=80",
     "--stat-graph-width=40",
     "--no-color",
-    "--keep-subject",
     "--no-binary",
     "--encode-email-headers",
 ]
@@ -261,6 +260,34 @@ def _rebase_autosquash(repo, name):
         )
 
 
+DEFAULT_AUTHOR = "Django fork maintainers <django-fork@localhost>"
+
+
+def author_env(root, author=None):
+    """
+    The author of a new patch: --author, else $GIT_AUTHOR_NAME/EMAIL, else
+    the user's git identity, else the fork's.
+    """
+    if not author:
+        name = os.environ.get("GIT_AUTHOR_NAME")
+        email = os.environ.get("GIT_AUTHOR_EMAIL")
+        if not (name and email):
+            ident = subprocess.run(
+                ["git", "var", "GIT_AUTHOR_IDENT"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+            )
+            match = re.match(r"(.+?) <(.+)> \d+", ident.stdout)
+            if ident.returncode == 0 and match and "(none)" not in match.group(2):
+                name, email = match.groups()
+        author = f"{name} <{email}>" if name and email else DEFAULT_AUTHOR
+    match = re.fullmatch(r"\s*(.*?)\s*<(.+)>\s*", author)
+    if not match:
+        raise ForkError("--author takes 'Name <email>'")
+    return {"GIT_AUTHOR_NAME": match.group(1), "GIT_AUTHOR_EMAIL": match.group(2)}
+
+
 def new_patch(root, name, message, after=None, author=None):
     """Start a new patch from the tree's uncommitted edits."""
     root = Path(root)
@@ -280,12 +307,7 @@ def new_patch(root, name, message, after=None, author=None):
             "no uncommitted edits in the upstream tree: edit files first, "
             "then start the patch from them"
         )
-    env = {}
-    if author:
-        match = re.fullmatch(r"\s*(.*?)\s*<(.+)>\s*", author)
-        if not match:
-            raise ForkError("--author takes 'Name <email>'")
-        env = {"GIT_AUTHOR_NAME": match.group(1), "GIT_AUTHOR_EMAIL": match.group(2)}
+    env = author_env(root, author)
     repo.run("add", "-A")
     repo.run("commit", "-q", "--no-verify", "-F", "-", input=message, env=env)
     position = len(names) if after is None else names.index(after) + 1
