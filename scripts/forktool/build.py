@@ -32,7 +32,9 @@ def _project():
 
 def _version():
     text = (ROOT / "django" / "__init__.py").read_text()
-    match = re.search(r"^VERSION = \((\d+), (\d+), (\d+), \"(\w+)\", (\d+)\)", text, re.M)
+    match = re.search(
+        r"^VERSION = \((\d+), (\d+), (\d+), \"(\w+)\", (\d+)\)", text, re.M
+    )
     major, minor, micro, level, serial = match.groups()
     version = f"{major}.{minor}.{micro}"
     if level != "final":

@@ -151,9 +151,7 @@ def _export_check(args):
 
 
 def _tool_tests(root, python):
-    out = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "scripts/tests"], cwd=root
-    )
+    out = subprocess.run([str(python), "-m", "pytest", "-q", "scripts/tests"], cwd=root)
     return out.returncode == 0
 
 
@@ -205,7 +203,9 @@ def parser():
     s = sub.add_parser("test", help="run runtests.py on the labels the stack touches")
     group = s.add_mutually_exclusive_group()
     group.add_argument("--each", action="store_true", help="every prefix of the stack")
-    group.add_argument("--full", action="store_true", help="the whole suite vs pristine")
+    group.add_argument(
+        "--full", action="store_true", help="the whole suite vs pristine"
+    )
     s.add_argument("labels", nargs="*", help="test labels (default: the stack's)")
     s.set_defaults(func=cmd_test)
 

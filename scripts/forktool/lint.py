@@ -44,15 +44,23 @@ def check_message(info):
         problems.append(f"{where}: subject must be past tense and end with '.'")
     forwarded = info.trailers.get("Forwarded")
     if forwarded is None:
-        problems.append(f"{where}: no 'Forwarded:' trailer (no, not-needed or a PR URL)")
+        problems.append(
+            f"{where}: no 'Forwarded:' trailer (no, not-needed or a PR URL)"
+        )
     elif not FORWARDED.match(forwarded):
         problems.append(f"{where}: 'Forwarded: {forwarded}' is not no/not-needed/a URL")
-    body = [line for line in info.body if not line.startswith(tuple(f"{k}:" for k in info.trailers))]
+    body = [
+        line
+        for line in info.body
+        if not line.startswith(tuple(f"{k}:" for k in info.trailers))
+    ]
     if len([line for line in body if line.strip()]) == 0:
         problems.append(f"{where}: the message has no body saying why")
     for line in body:
         if len(line) > MAX_LINE and not re.search(r"https?://", line):
-            problems.append(f"{where}: message line longer than {MAX_LINE}: {line[:40]}...")
+            problems.append(
+                f"{where}: message line longer than {MAX_LINE}: {line[:40]}..."
+            )
             break
     return problems
 
@@ -125,7 +133,10 @@ def run_docs_lint(root, python, files):
     if not docs:
         return []
     out = subprocess.run(
-        [str(python), "lint.py"], cwd=Path(root) / "docs", capture_output=True, text=True
+        [str(python), "lint.py"],
+        cwd=Path(root) / "docs",
+        capture_output=True,
+        text=True,
     )
     if out.returncode != 0:
         return ["docs lint failed:\n" + (out.stdout + out.stderr).strip()[-3000:]]

@@ -234,7 +234,9 @@ def refresh(root, name):
     if target == commits[-1]:
         repo.run("commit", "-q", "--no-verify", "--amend", "--no-edit")
     else:
-        repo.run("commit", "-q", "--no-verify", f"--fixup={target}")
+        repo.run(
+            "commit", "-q", "--no-verify", f"--fixup={target}", env=author_env(root)
+        )
         _rebase_autosquash(repo, name)
     export(root)
 
@@ -340,9 +342,7 @@ def new_patch(root, name, message, after=None, author=None):
         # insert_into_series appends; put the new name first instead.
         path = patches_dir(root) / "series"
         lines = [line for line in path.read_text().splitlines() if line != name]
-        first = next(
-            i for i, line in enumerate(lines) if line.split("#", 1)[0].strip()
-        )
+        first = next(i for i, line in enumerate(lines) if line.split("#", 1)[0].strip())
         lines.insert(first, name)
         path.write_text("\n".join(lines) + "\n")
     export(root)

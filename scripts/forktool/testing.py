@@ -41,7 +41,11 @@ def failures_of(output):
         match = RESULT.match(line)
         if match:
             kind, name, where = match.groups()
-            found.add(f"{kind}: {where}" if where.endswith(name) else f"{kind}: {where}.{name}")
+            found.add(
+                f"{kind}: {where}"
+                if where.endswith(name)
+                else f"{kind}: {where}.{name}"
+            )
     return found
 
 
@@ -77,7 +81,9 @@ def log_path(root, name):
 def stack_labels(root):
     labels = []
     for path in series_paths(root):
-        labels += [label for label in parse_patch(path).test_labels if label not in labels]
+        labels += [
+            label for label in parse_patch(path).test_labels if label not in labels
+        ]
     return labels
 
 
@@ -95,9 +101,12 @@ def report(title, code, output, seconds, log):
 
 def test(root, python, labels=None):
     root = Path(root)
-    labels = list(labels) if labels else stack_labels(root) + [
-        label for label in CORE_LABELS if label not in stack_labels(root)
-    ]
+    labels = (
+        list(labels)
+        if labels
+        else stack_labels(root)
+        + [label for label in CORE_LABELS if label not in stack_labels(root)]
+    )
     log = log_path(root, "test")
     code, output, seconds = runtests(root, python, labels, log)
     return report(f"tests ({' '.join(labels)})", code, output, seconds, log)
@@ -120,10 +129,14 @@ def test_each(root, python):
             if not labels:
                 print(f"[{count}/{len(paths)}] {path.name}: changes no tests/, skipped")
                 continue
-            repo.run("checkout", "-q", "--detach", repo.stack_commits("stack")[count - 1])
+            repo.run(
+                "checkout", "-q", "--detach", repo.stack_commits("stack")[count - 1]
+            )
             log = log_path(root, f"each-{count:02d}")
             code, output, seconds = runtests(root, python, labels, log)
-            ok &= report(f"[{count}/{len(paths)}] {path.name}", code, output, seconds, log)
+            ok &= report(
+                f"[{count}/{len(paths)}] {path.name}", code, output, seconds, log
+            )
     finally:
         repo.run("checkout", "-q", "stack")
     return ok
@@ -152,7 +165,9 @@ def pristine_failures(root, python):
     if not ran_count(output):
         raise ForkError(f"the pristine full suite did not run; see {log}")
     failed = failures_of(output)
-    print(f"pristine: {ran_count(output)} tests, {len(failed)} failures in {seconds:.0f}s")
+    print(
+        f"pristine: {ran_count(output)} tests, {len(failed)} failures in {seconds:.0f}s"
+    )
     cache.write_text("".join(f"{line}\n" for line in sorted(failed)))
     return failed
 

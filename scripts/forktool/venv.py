@@ -92,7 +92,9 @@ def install(root, python):
             one = pip(python, "install", requirement)
             if one.returncode != 0:
                 reason = (one.stderr.strip().splitlines() or ["?"])[-1]
-                left_out[_requirement_name(requirement)] = f"failed to install: {reason}"
+                left_out[_requirement_name(requirement)] = (
+                    f"failed to install: {reason}"
+                )
     for name, reason in left_out.items():
         print(f"left out test requirement {name}: {reason}", file=sys.stderr)
     return left_out
