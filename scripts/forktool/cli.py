@@ -24,8 +24,10 @@ def cmd_setup(args):
 
 def cmd_apply(args):
     python = venv.interpreter(args.root, args.python)
-    stack.apply(args.root, python, force=args.force)
+    stack.apply(args.root, python, force=args.force, three_way=args.three_way)
     print(f"applied {len(series_paths(args.root))} patches on the pinned base")
+    if args.three_way and stack.export(args.root, check=True):
+        print("some patches merged three-way: run `fork export` to refresh them")
 
 
 def cmd_export(args):
@@ -173,6 +175,12 @@ def parser():
     s = sub.add_parser("apply", help="rebuild the pristine base and apply the series")
     s.add_argument("--python", help="a Python >= 3.12 (for pip download)")
     s.add_argument("--force", action="store_true", help="discard edits in the tree")
+    s.add_argument(
+        "--3way",
+        dest="three_way",
+        action="store_true",
+        help="merge three-way where a patch's context moved (then `fork export`)",
+    )
     s.set_defaults(func=cmd_apply)
 
     s = sub.add_parser("export", help="regenerate patches/ from the applied stack")

@@ -177,9 +177,9 @@ def apply_series(root, paths=None, three_way=False):
     return repo
 
 
-def apply(root, python, force=False):
+def apply(root, python, force=False, three_way=False):
     repo = materialize(root, python, force=force)
-    apply_series(root)
+    apply_series(root, three_way=three_way)
     return repo
 
 
