@@ -118,6 +118,33 @@ def cmd_test(args):
     return 0 if ok else 1
 
 
+def cmd_rebase(args):
+    from . import rebase
+
+    python = venv.interpreter(args.root, args.python)
+
+    def run_tests():
+        return testing.test(args.root, _test_python(args.root))
+
+    outcomes, report, moved = rebase.rebase(
+        args.root,
+        python,
+        args.to,
+        args.sha256,
+        run_tests=None if args.no_test else run_tests,
+    )
+    for outcome in outcomes:
+        print(f"{outcome.name}: {outcome.status}")
+        for line in outcome.evidence:
+            print(f"    {line}")
+    print(f"report: {report}")
+    if not moved:
+        print("the pin stays: resolve the conflicts, then run rebase again")
+        return 1
+    print(f"moved to {args.to}: review and commit upstream.toml and patches/")
+    return 0
+
+
 def cmd_check(args):
     """Everything CI runs, in order; stops at nothing, reports all."""
     python = _test_python(args.root)
@@ -216,6 +243,13 @@ def parser():
     )
     s.add_argument("labels", nargs="*", help="test labels (default: the stack's)")
     s.set_defaults(func=cmd_test)
+
+    s = sub.add_parser("rebase", help="move the stack onto a new upstream release")
+    s.add_argument("--to", required=True, metavar="VERSION", help="e.g. 6.1.4")
+    s.add_argument("--sha256", help="pin this sha256 (default: the downloaded file's)")
+    s.add_argument("--no-test", action="store_true", help="move without running tests")
+    s.add_argument("--python", help="a Python >= 3.12 (for pip download)")
+    s.set_defaults(func=cmd_rebase)
 
     s = sub.add_parser("check", help="all CI runs: lint, export --check, tests")
     s.set_defaults(func=cmd_check)

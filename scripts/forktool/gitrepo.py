@@ -44,9 +44,9 @@ CONFIG = [
 
 
 class StackRepo:
-    def __init__(self, root):
-        self.root = Path(root).resolve()
-        self.git_dir = state_dir(self.root) / "git"
+    def __init__(self, root, git_dir=None, work_tree=None):
+        self.root = Path(work_tree or root).resolve()
+        self.git_dir = Path(git_dir) if git_dir else state_dir(self.root) / "git"
 
     def exists(self):
         return (self.git_dir / "HEAD").exists()

@@ -95,9 +95,13 @@ def materialize(root, python, force=False):
         return repo
     sdist = upstream.fetch(pin, python)
     if repo.exists():
-        for path in repo.tracked_files():
-            target = root / path
-            if target.is_file() or target.is_symlink():
+        # The old base goes; refuse_if_dirty() made sure nothing of the
+        # user's is in it but ignored files (bytecode, logs).
+        for name in _upstream_entries(repo):
+            target = root / name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.exists() or target.is_symlink():
                 target.unlink()
         shutil.rmtree(repo.git_dir)
     with tempfile.TemporaryDirectory(dir=root) as tmp:
