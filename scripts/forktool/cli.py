@@ -145,6 +145,21 @@ def cmd_rebase(args):
     return 0
 
 
+def cmd_pr(args):
+    from . import pr
+
+    out, mbox, needs, warnings, info = pr.pr(args.root, args.patch)
+    print(f"mbox: {mbox}")
+    print(f"PR body: {out / 'PR.md'}")
+    print("applies alone on the pristine base" if needs is None else "")
+    for line in warnings:
+        print(f"warning: {line}")
+    if args.no_test or not info.test_labels:
+        return 0
+    python = _test_python(args.root)
+    return 0 if testing.test_prefix(args.root, python, args.patch) else 1
+
+
 def cmd_check(args):
     """Everything CI runs, in order; stops at nothing, reports all."""
     python = _test_python(args.root)
@@ -250,6 +265,11 @@ def parser():
     s.add_argument("--no-test", action="store_true", help="move without running tests")
     s.add_argument("--python", help="a Python >= 3.12 (for pip download)")
     s.set_defaults(func=cmd_rebase)
+
+    s = sub.add_parser("pr", help="mbox and PR body to send one patch upstream")
+    s.add_argument("patch", help="the patch file name, as in patches/series")
+    s.add_argument("--no-test", action="store_true", help="do not run its tests")
+    s.set_defaults(func=cmd_pr)
 
     s = sub.add_parser("check", help="all CI runs: lint, export --check, tests")
     s.set_defaults(func=cmd_check)

@@ -112,6 +112,31 @@ def test(root, python, labels=None):
     return report(f"tests ({' '.join(labels)})", code, output, seconds, log)
 
 
+def _run_prefix(root, python, repo, paths, count):
+    labels = parse_patch(paths[count - 1]).test_labels
+    name = paths[count - 1].name
+    if not labels:
+        print(f"[{count}/{len(paths)}] {name}: changes no tests/, skipped")
+        return True
+    repo.run("checkout", "-q", "--detach", repo.stack_commits("stack")[count - 1])
+    log = log_path(root, f"each-{count:02d}")
+    code, output, seconds = runtests(root, python, labels, log)
+    return report(f"[{count}/{len(paths)}] {name}", code, output, seconds, log)
+
+
+def test_prefix(root, python, name):
+    """The tests of patch `name` on the stack up to it."""
+    repo = StackRepo(root)
+    if repo.dirty():
+        raise ForkError("uncommitted edits in the tree: fold them into a patch first")
+    paths = series_paths(root)
+    count = [p.name for p in paths].index(name) + 1
+    try:
+        return _run_prefix(root, python, repo, paths, count)
+    finally:
+        repo.run("checkout", "-q", "stack")
+
+
 def test_each(root, python):
     """Every prefix of the stack passes the tests of its last patch."""
     root = Path(root)
@@ -124,19 +149,8 @@ def test_each(root, python):
     paths = series_paths(root)
     ok = True
     try:
-        for count, path in enumerate(paths, 1):
-            labels = parse_patch(path).test_labels
-            if not labels:
-                print(f"[{count}/{len(paths)}] {path.name}: changes no tests/, skipped")
-                continue
-            repo.run(
-                "checkout", "-q", "--detach", repo.stack_commits("stack")[count - 1]
-            )
-            log = log_path(root, f"each-{count:02d}")
-            code, output, seconds = runtests(root, python, labels, log)
-            ok &= report(
-                f"[{count}/{len(paths)}] {path.name}", code, output, seconds, log
-            )
+        for count in range(1, len(paths) + 1):
+            ok &= _run_prefix(root, python, repo, paths, count)
     finally:
         repo.run("checkout", "-q", "stack")
     return ok
