@@ -160,6 +160,21 @@ def cmd_pr(args):
     return 0 if testing.test_prefix(args.root, python, args.patch) else 1
 
 
+def cmd_bench(args):
+    from . import bench, upstream
+
+    python = _test_python(args.root)
+    missing = venv.pip(python, "install", *bench.REQUIREMENTS)
+    if missing.returncode != 0:
+        raise ForkError(
+            "could not install the benchmark's requirements into .venv: "
+            + " ".join(bench.REQUIREMENTS)
+        )
+    pristine = upstream.pristine_tree(args.root, python)
+    bench.run(pristine, args.root, python, args.out, quick=args.quick)
+    print((args.out / "results.md").read_text())
+
+
 def cmd_check(args):
     """Everything CI runs, in order; stops at nothing, reports all."""
     python = _test_python(args.root)
@@ -169,6 +184,7 @@ def cmd_check(args):
         ("tool tests", lambda: _tool_tests(args.root, python)),
         ("test --each", lambda: testing.test_each(args.root, python)),
         ("test --full", lambda: testing.test_full(args.root, python)),
+        ("bench --quick", lambda: _bench_quick(args)),
     ]
     passed = failed = 0
     for name, step in steps:
@@ -179,6 +195,18 @@ def cmd_check(args):
         failed += not ok
     print(f"check: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
+
+
+def _bench_quick(args):
+    """The quick benchmark reports figures; only a crash fails it."""
+    args.quick = True
+    args.out = args.root / ".fork" / "bench-quick"
+    try:
+        cmd_bench(args)
+    except ForkError as e:
+        print(f"bench: {e}")
+        return False
+    return True
 
 
 def _print_lint(args):
@@ -270,6 +298,13 @@ def parser():
     s.add_argument("patch", help="the patch file name, as in patches/series")
     s.add_argument("--no-test", action="store_true", help="do not run its tests")
     s.set_defaults(func=cmd_pr)
+
+    s = sub.add_parser("bench", help="benchmark the fork against pristine upstream")
+    s.add_argument("--quick", action="store_true", help="hops and one storm only")
+    s.add_argument(
+        "--out", type=Path, default=ROOT / "bench" / "results", help="output folder"
+    )
+    s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("check", help="all CI runs: lint, export --check, tests")
     s.set_defaults(func=cmd_check)

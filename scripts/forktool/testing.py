@@ -168,10 +168,7 @@ def pristine_failures(root, python):
     if cache.exists():
         print(f"pristine failures: cached in {cache}")
         return set(cache.read_text().splitlines())
-    tree = state_dir(root) / "pristine"
-    if not (tree / "tests" / "runtests.py").exists():
-        tree.mkdir(parents=True, exist_ok=True)
-        upstream.extract(upstream.fetch(pin, python), tree)
+    tree = upstream.pristine_tree(root, python)
     log = log_path(root, "full-pristine")
     print("running the full suite on pristine upstream (cached afterwards)...")
     sys.stdout.flush()

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import ForkError
-from .paths import cache_dir
+from .paths import cache_dir, read_pin, state_dir
 
 
 def sha256_of(path):
@@ -106,3 +106,17 @@ def extract(sdist, dest):
             for entry in sorted(unpacked.iterdir()):
                 shutil.move(str(entry), dest / entry.name)
     return dest
+
+
+def pristine_tree(root, python):
+    """An unpatched copy of the pinned base, for side-by-side comparisons."""
+    pin = read_pin(root)
+    tree = state_dir(root) / "pristine"
+    stamp = tree / ".fork-pristine"
+    if stamp.exists() and stamp.read_text() == pin.sha256:
+        return tree
+    shutil.rmtree(tree, ignore_errors=True)
+    tree.mkdir(parents=True)
+    extract(fetch(pin, python), tree)
+    stamp.write_text(pin.sha256)
+    return tree

@@ -1,0 +1,87 @@
+"""The views the scenarios request: async ones under /a/, sync twins under /s/."""
+
+from django.contrib.auth import aauthenticate, alogin, alogout, authenticate
+from django.contrib.auth import login as sync_login
+from django.contrib.auth import logout as sync_logout
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.http import HttpResponse
+from django.views.decorators.http import require_POST
+
+PERMISSION = "auth.view_user"
+
+
+async def plain(request):
+    user = await request.auser()
+    value = await request.session.aget("k")
+    await request.session.aset("k", 1)
+    return HttpResponse(f"authenticated={user.is_authenticated} k={value}")
+
+
+@login_required
+async def private(request):
+    return HttpResponse("private")
+
+
+async def permission(request):
+    user = await request.auser()
+    if await user.ahas_perm(PERMISSION):
+        return HttpResponse("allowed")
+    return HttpResponse("denied", status=403)
+
+
+@login_not_required
+@require_POST
+async def login(request):
+    user = await aauthenticate(
+        request,
+        username=request.POST.get("username"),
+        password=request.POST.get("password"),
+    )
+    if user is None:
+        return HttpResponse("bad credentials", status=401)
+    await alogin(request, user)
+    return HttpResponse("logged in")
+
+
+@require_POST
+async def logout(request):
+    await alogout(request)
+    return HttpResponse("logged out")
+
+
+def sync_plain(request):
+    user = request.user
+    value = request.session.get("k")
+    request.session["k"] = 1
+    return HttpResponse(f"authenticated={user.is_authenticated} k={value}")
+
+
+@login_required
+def sync_private(request):
+    return HttpResponse("private")
+
+
+def sync_permission(request):
+    if request.user.has_perm(PERMISSION):
+        return HttpResponse("allowed")
+    return HttpResponse("denied", status=403)
+
+
+@login_not_required
+@require_POST
+def sync_login_view(request):
+    user = authenticate(
+        request,
+        username=request.POST.get("username"),
+        password=request.POST.get("password"),
+    )
+    if user is None:
+        return HttpResponse("bad credentials", status=401)
+    sync_login(request, user)
+    return HttpResponse("logged in")
+
+
+@require_POST
+def sync_logout_view(request):
+    sync_logout(request)
+    return HttpResponse("logged out")

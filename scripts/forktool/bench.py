@@ -1,0 +1,783 @@
+"""
+Benchmark the fork against pristine upstream, side by side, in one run.
+
+Both trees are measured by child processes running `python` with the tree on
+PYTHONPATH, over the Django project and scenario scripts in the repository's
+bench/ folder. Work is interleaved between the trees (and their order
+alternates) so that machine noise hits both alike. Every loop is bounded in
+count and in time, and the whole run has a time budget: what does not fit is
+reported as skipped. The benchmark reports; it never fails on speed, only
+when a scenario crashes.
+
+Standalone use:
+
+    python scripts/forktool/bench.py --upstream TREE --fork TREE --out DIR [--quick]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import queue
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+if __package__:
+    from .errors import ForkError
+else:  # Run as a script.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from forktool.errors import ForkError
+
+# What the benchmark's virtualenv needs beside Django's own requirements
+# (asgiref, sqlparse). matplotlib is optional: without it, no charts.
+REQUIREMENTS = ["uvicorn", "argon2-cffi", "bcrypt", "matplotlib"]
+
+BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
+TREES = ("upstream", "fork")
+MARKER = "@@bench "
+
+HASHERS = ["pbkdf2_sha256", "argon2", "bcrypt_sha256", "scrypt"]
+# Request scenarios of the throughput and sync-path phases: view/engine/auth.
+SCENARIOS = [
+    "plain/db/logged_in",
+    "plain/signed_cookies/logged_in",
+    "login_required/cache/logged_in",
+    "permission/cached_db/logged_in",
+    "not_found/db/anonymous",
+]
+VIEW_PATHS = {
+    "plain": "plain/",
+    "login_required": "private/",
+    "permission": "permission/",
+    "not_found": "missing/",
+}
+
+
+class Plan:
+    """How much work a run does; every count and duration is a bound."""
+
+    def __init__(self, quick):
+        self.quick = quick
+        self.budget = 160 if quick else 520
+        self.hops_timeout = 240
+        self.storm_hashers = HASHERS[:1] if quick else HASHERS
+        self.storm_users = 4 if quick else 8
+        self.storm_timeout = 60 if quick else 90
+        self.throughput = not quick
+        self.wsgi = not quick
+        self.repeats = 3
+        self.concurrency = [1, 8, 32]
+        self.load_seconds = 1.5
+        self.load_warmup = 0.3
+        self.load_max_requests = 20_000
+        self.wsgi_seconds = 1.0
+        self.wsgi_max_requests = 5_000
+
+
+def log(message):
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def child_env(tree, data_dir, **extra):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTHON", "DJANGO_", "BENCH_"))
+    }
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(tree), str(BENCH_DIR)]),
+        PYTHONDONTWRITEBYTECODE="1",
+        DJANGO_SETTINGS_MODULE="benchproject.settings",
+        BENCH_DATA_DIR=str(data_dir),
+        **extra,
+    )
+    return env
+
+
+class WorkerError(Exception):
+    pass
+
+
+class Worker:
+    """A bench/worker.py child for one tree, answering JSON commands."""
+
+    def __init__(self, label, tree, python, data_dir, log_dir):
+        self.label = label
+        self.tree = tree
+        self.python = python
+        self.data_dir = data_dir
+        self.stderr = open(log_dir / f"{label}-worker.log", "w")
+        self.process = subprocess.Popen(
+            [str(python), str(BENCH_DIR / "worker.py")],
+            cwd=BENCH_DIR,
+            env=child_env(tree, data_dir),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+        )
+        self.answers = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.info = None
+
+    def _read(self):
+        for line in self.process.stdout:
+            if line.startswith(MARKER):
+                self.answers.put(json.loads(line[len(MARKER) :]))
+        self.answers.put(None)
+
+    def receive(self, timeout):
+        try:
+            answer = self.answers.get(timeout=timeout)
+        except queue.Empty:
+            self.close()
+            raise WorkerError(f"{self.label} worker gave no answer in {timeout:.0f}s")
+        if answer is None:
+            raise WorkerError(f"{self.label} worker exited; see {self.stderr.name}")
+        if "error" in answer:
+            raise WorkerError(f"{self.label}: {answer['error'].strip()}")
+        return answer
+
+    def wait_ready(self, timeout=180):
+        self.info = self.receive(timeout)
+        return self.info
+
+    def send(self, **command):
+        if self.process.poll() is not None:
+            raise WorkerError(f"{self.label} worker is not running")
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+
+    def ask(self, wait, **command):
+        """Send a command; wait at most `wait` seconds for its answer."""
+        self.send(**command)
+        return self.receive(wait)
+
+    def close(self):
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+                self.process.stdin.close()
+                self.process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+        self.stderr.close()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """uvicorn serving the bench project of one tree on loopback."""
+
+    def __init__(self, worker, scenario, log_dir):
+        view, engine, _ = scenario.split("/")
+        self.port = free_port()
+        self.label = worker.label
+        self.scenario = scenario
+        self.data_dir = worker.data_dir
+        name = scenario.replace("/", "-")
+        self.stderr = open(log_dir / f"{worker.label}-uvicorn-{name}.log", "w")
+        env = child_env(
+            worker.tree,
+            worker.data_dir,
+            BENCH_SESSION_ENGINE=engine,
+            BENCH_LOGIN_REQUIRED="1" if view == "login_required_mw" else "0",
+        )
+        self.process = subprocess.Popen(
+            [str(worker.python), "-m", "uvicorn", "benchproject.asgi:application"]
+            + ["--host", "127.0.0.1", "--port", str(self.port)]
+            + ["--loop", "asyncio", "--http", "h11", "--lifespan", "off"]
+            + ["--no-access-log", "--log-level", "warning"],
+            cwd=BENCH_DIR,
+            env=env,
+            stdout=self.stderr,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout=90):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise WorkerError(
+                    f"{self.label} uvicorn exited; see {self.stderr.name}"
+                )
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise WorkerError(f"{self.label} uvicorn not listening after {timeout}s")
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.stderr.close()
+
+
+def alternate(index):
+    """Tree order for the index-th round: upstream first, then fork first."""
+    return TREES if index % 2 == 0 else TREES[::-1]
+
+
+def median(values):
+    values = [value for value in values if value is not None]
+    return statistics.median(values) if values else None
+
+
+class Bench:
+    def __init__(self, trees, python, out_dir, plan):
+        self.trees = trees
+        self.python = python
+        self.out_dir = out_dir
+        self.plan = plan
+        self.log_dir = out_dir / "logs"
+        self.deadline = time.monotonic() + plan.budget
+        self.workers = {}
+        self.results = {
+            "meta": {},
+            "hops": [],
+            "storm": [],
+            "throughput": [],
+            "wsgi": [],
+            "skipped": [],
+            "errors": [],
+        }
+
+    # Book-keeping.
+
+    def error(self, where, exception):
+        log(f"crashed: {where}: {exception}")
+        self.results["errors"].append({"where": where, "error": str(exception)})
+
+    def within_budget(self, what, needed=0):
+        """Whether `needed` more seconds fit in the run's time budget."""
+        if time.monotonic() + needed < self.deadline:
+            return True
+        self.results["skipped"].append(f"{what}: time budget exhausted")
+        return False
+
+    # Phases.
+
+    def start_workers(self, tmp):
+        for label in TREES:
+            data_dir = Path(tmp) / label
+            data_dir.mkdir()
+            self.workers[label] = Worker(
+                label, self.trees[label], self.python, data_dir, self.log_dir
+            )
+        for label, worker in self.workers.items():
+            info = worker.wait_ready()
+            log(f"{label}: Django {info['django']} from {info['django_path']}")
+            self.results["meta"]["trees"][label] = {
+                "path": str(worker.tree),
+                "django": info["django"],
+                "python": info["python"],
+            }
+
+    def hops(self):
+        log("thread hops per ASGI request")
+        cells = {}
+        # Deterministic counts: both trees may run at once.
+        for label in TREES:
+            self.workers[label].send(cmd="hops")
+        for label in TREES:
+            answer = self.workers[label].receive(self.plan.hops_timeout)
+            for cell in answer["cells"]:
+                key = (cell.pop("engine"), cell.pop("auth"), cell.pop("view"))
+                cells.setdefault(key, {})[label] = cell
+                if "error" in cell:
+                    self.error(f"hops {'/'.join(key)} ({label})", cell["error"])
+        for (engine, auth, view), by_tree in cells.items():
+            self.results["hops"].append(
+                {"engine": engine, "auth": auth, "view": view, **by_tree}
+            )
+
+    def storm(self):
+        for index, hasher in enumerate(self.plan.storm_hashers):
+            if not self.within_budget(f"login storm {hasher}", 20):
+                continue
+            log(f"login storm: {hasher}, {self.plan.storm_users} users")
+            row = {"hasher": hasher}
+            for label in alternate(index):
+                try:
+                    row[label] = self.workers[label].ask(
+                        self.plan.storm_timeout + 120,
+                        cmd="storm",
+                        hasher=hasher,
+                        users=self.plan.storm_users,
+                        timeout=self.plan.storm_timeout,
+                        round=index,
+                    )
+                except WorkerError as exception:
+                    self.error(f"storm {hasher} ({label})", exception)
+                    continue
+                if row[label].get("failures") or "first_failure" in row[label]:
+                    self.error(
+                        f"storm {hasher} ({label})",
+                        row[label].get("first_failure", "logins failed"),
+                    )
+            self.results["storm"].append(row)
+
+    def wsgi(self):
+        log("sync path under WSGI")
+        rows = {scenario: {label: [] for label in TREES} for scenario in SCENARIOS}
+        for repeat in range(self.plan.repeats):
+            for index, scenario in enumerate(SCENARIOS):
+                what = f"sync path {scenario} #{repeat + 1}"
+                if not self.within_budget(what, self.plan.wsgi_seconds + 5):
+                    continue
+                for label in alternate(repeat + index):
+                    try:
+                        rows[scenario][label].append(
+                            self.workers[label].ask(
+                                self.plan.wsgi_seconds + 60,
+                                cmd="wsgi",
+                                scenario=scenario,
+                                seconds=self.plan.wsgi_seconds,
+                                max_requests=self.plan.wsgi_max_requests,
+                            )
+                        )
+                    except WorkerError as exception:
+                        self.error(f"sync path {scenario} ({label})", exception)
+        for scenario, runs in rows.items():
+            if all(runs.values()):
+                self.results["wsgi"].append(summarize(scenario, runs))
+
+    def throughput(self):
+        log("ASGI throughput and latency under uvicorn")
+        servers = {}
+        try:
+            # All servers at once (idle ones cost only memory), so that
+            # repeats are the outer loop: a short budget drops repeats, not
+            # whole scenarios.
+            for scenario in SCENARIOS:
+                for label in TREES:
+                    servers[scenario, label] = Server(
+                        self.workers[label], scenario, self.log_dir
+                    )
+            for server in servers.values():
+                server.wait_ready()
+            runs = {}
+            for repeat in range(self.plan.repeats):
+                for index, scenario in enumerate(SCENARIOS):
+                    for offset, concurrency in enumerate(self.plan.concurrency):
+                        what = f"throughput {scenario} c={concurrency} #{repeat + 1}"
+                        if not self.within_budget(what, self.plan.load_seconds + 5):
+                            continue
+                        for label in alternate(repeat + index + offset):
+                            result = self.load(servers[scenario, label], concurrency)
+                            if result is not None:
+                                runs.setdefault((scenario, concurrency), {})
+                                runs[scenario, concurrency].setdefault(label, [])
+                                runs[scenario, concurrency][label].append(result)
+        except WorkerError as exception:
+            self.error("throughput", exception)
+            runs = {}
+        finally:
+            for server in servers.values():
+                server.close()
+        for (scenario, concurrency), by_tree in runs.items():
+            if all(by_tree.get(label) for label in TREES):
+                row = summarize(scenario, by_tree)
+                row["concurrency"] = concurrency
+                self.results["throughput"].append(row)
+
+    def load(self, server, concurrency):
+        """One bounded loadgen.py run against a server; None if it failed."""
+        view, _, auth = server.scenario.split("/")
+        plan = self.plan
+        command = [str(self.python), str(BENCH_DIR / "loadgen.py")]
+        command += ["--port", str(server.port), "--path", f"/a/{VIEW_PATHS[view]}"]
+        command += ["--concurrency", str(concurrency)]
+        command += ["--seconds", str(plan.load_seconds)]
+        command += ["--warmup", str(plan.load_warmup)]
+        command += ["--max-requests", str(plan.load_max_requests)]
+        if auth == "logged_in":
+            command.append("--login")
+        where = f"load {server.scenario} c={concurrency} ({server.label})"
+        try:
+            out = subprocess.run(
+                command,
+                cwd=BENCH_DIR,
+                env=child_env(self.trees[server.label], server.data_dir),
+                capture_output=True,
+                text=True,
+                timeout=plan.load_seconds + 60,
+            )
+        except subprocess.TimeoutExpired:
+            self.error(where, "hung")
+            return None
+        if out.returncode:
+            self.error(where, (out.stderr.strip().splitlines() or ["failed"])[-1])
+            return None
+        return json.loads(out.stdout)
+
+    def charts(self):
+        out = subprocess.run(
+            [str(self.python), str(BENCH_DIR / "charts.py"), str(self.out_dir)],
+            cwd=BENCH_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if out.returncode:
+            self.error("charts", (out.stderr.strip().splitlines() or ["failed"])[-1])
+        elif out.stdout.strip():
+            self.results["meta"]["charts"] = out.stdout.split()
+        else:
+            self.results["skipped"].append("charts: matplotlib is not importable")
+
+    def run(self):
+        started = time.monotonic()
+        self.results["meta"] = describe_run(self.plan, self.python)
+        self.results["meta"]["trees"] = {}
+        with tempfile.TemporaryDirectory(prefix="fork-bench-") as tmp:
+            try:
+                self.start_workers(tmp)
+                phases = [("thread hops", self.hops), ("login storm", self.storm)]
+                if self.plan.wsgi:
+                    phases.append(("sync path", self.wsgi))
+                if self.plan.throughput:
+                    phases.append(("ASGI throughput", self.throughput))
+                for name, phase in phases:
+                    try:
+                        phase()
+                    except WorkerError as exception:
+                        self.error(name, exception)
+            except WorkerError as exception:
+                self.error("worker start", exception)
+            finally:
+                for worker in self.workers.values():
+                    worker.close()
+        self.results["meta"]["seconds"] = round(time.monotonic() - started, 1)
+        self.results["meta"]["load_average_end"] = load_average()
+        write_json(self.out_dir / "results.json", self.results)
+        if not self.plan.quick:
+            self.charts()
+            write_json(self.out_dir / "results.json", self.results)
+        (self.out_dir / "results.md").write_text(render(self.results))
+        return self.results
+
+
+def summarize(scenario, runs):
+    """Median figures per tree and the median of per-repeat fork/upstream ratios."""
+    row = {"scenario": scenario}
+    for label in TREES:
+        row[label] = {
+            "req_per_s": median(run["req_per_s"] for run in runs[label]),
+            "p50_ms": median(run["p50_ms"] for run in runs[label]),
+            "p99_ms": median(run["p99_ms"] for run in runs[label]),
+            "runs": runs[label],
+        }
+    ratios = [
+        fork["req_per_s"] / upstream["req_per_s"]
+        for upstream, fork in zip(runs["upstream"], runs["fork"])
+        if upstream["req_per_s"]
+    ]
+    row["ratio"] = median(ratios)
+    return row
+
+
+def load_average():
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def describe_run(plan, python):
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        ),
+        "mode": "quick" if plan.quick else "full",
+        "machine": f"{cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} "
+        f"{platform.release()}",
+        "python": str(python),
+        "load_average_start": load_average(),
+    }
+
+
+def write_json(path, data):
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+# Markdown.
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(fmt(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def get(row, label, key):
+    return row.get(label, {}).get(key)
+
+
+def pair(row, key):
+    """ "upstream → fork" for one figure of a row."""
+    return f"{fmt(get(row, 'upstream', key))} → {fmt(get(row, 'fork', key))}"
+
+
+def render_hops(cells):
+    out = ["## Thread hops per ASGI request\n"]
+    out.append(
+        "Hops are calls of asgiref's `SyncToAsync`/`AsyncToSync`, counted "
+        "in-process through `ASGIHandler` with the default `startproject` "
+        "MIDDLEWARE, the second of two identical requests from a fresh client "
+        "(logged-in clients log in first, outside the count). The plain view "
+        "does `await request.auser()`, `session.aget()`, `session.aset()`.\n"
+    )
+    plain = [cell for cell in cells if cell["view"] == "plain"]
+    rows = []
+    for engine in dict.fromkeys(cell["engine"] for cell in plain):
+        by_auth = {cell["auth"]: cell for cell in plain if cell["engine"] == engine}
+        rows.append(
+            [engine]
+            + [
+                pair(by_auth.get(auth, {}), "hops")
+                for auth in ("anonymous", "logged_in")
+            ]
+        )
+    out.append("Plain view, upstream → fork:\n")
+    out.append(table(["session engine", "anonymous", "logged in"], rows))
+    out.append("\nEvery scenario (upstream → fork):\n")
+    rows = [
+        [cell["engine"], cell["auth"].replace("_", " "), cell["view"]]
+        + [pair(cell, key) for key in ("status", "hops", "queries")]
+        for cell in cells
+    ]
+    out.append(table(["engine", "client", "view", "status", "hops", "queries"], rows))
+    out += render_hop_calls(cells, ("db", "logged_in", "plain"))
+    return out
+
+
+def render_hop_calls(cells, key):
+    """The calls that hop, for one scenario, upstream beside fork."""
+    cell = next((c for c in cells if (c["engine"], c["auth"], c["view"]) == key), None)
+    if cell is None:
+        return []
+    calls = {label: get(cell, label, "hop_calls") or [] for label in TREES}
+    rows = [
+        [index + 1]
+        + [
+            f"`{calls[label][index]}`" if index < len(calls[label]) else ""
+            for label in TREES
+        ]
+        for index in range(max(map(len, calls.values())))
+    ]
+    return [
+        f"\nWhere the hops go ({'/'.join(key)}):\n",
+        table(["#", "upstream", "fork"], rows),
+    ]
+
+
+def render_storm(rows):
+    out = ["## Event-loop stalls under a login storm\n"]
+    if not rows:
+        return out + ["Not run.\n"]
+    sample = next((row[t] for row in rows for t in TREES if t in row), {})
+    out.append(
+        f"{fmt(sample.get('users'))} concurrent requests on one event loop, each "
+        "in its own thread-sensitive context: half `acreate_user` then log in, "
+        "half log in a user whose hash needs upgrading; a log-in is "
+        "`aauthenticate` + `alogin` + session save. A ticker sleeping "
+        f"{fmt(sample.get('tick_ms'))} ms records the gap between its wake-ups. "
+        "Figures are upstream → fork; lower is better; ratio = fork / upstream "
+        "max gap.\n"
+    )
+    table_rows = []
+    for row in rows:
+        skipped = [row[t]["skipped"] for t in TREES if "skipped" in row.get(t, {})]
+        if skipped:
+            table_rows.append([row["hasher"], f"skipped: {skipped[0]}"])
+            continue
+        upstream, fork = (get(row, t, "gap_max_ms") for t in TREES)
+        ratio = f"{fork / upstream:.2f}" if upstream and fork else None
+        timed_out = any(get(row, t, "timed_out") for t in TREES)
+        table_rows.append(
+            [row["hasher"], pair(row, "wall_seconds"), pair(row, "gap_max_ms"), ratio]
+            + [pair(row, key) for key in ("gap_p99_ms", "ticks", "upgraded")]
+            + ["timed out" if timed_out else "ok"]
+        )
+    header = ["hasher", "wall s", "max gap ms", "ratio", "p99 gap ms", "ticks"]
+    out.append(table(header + ["upgraded", "result"], table_rows))
+    return out
+
+
+def render_requests(title, note, rows, with_concurrency):
+    out = [f"## {title}\n", note]
+    if not rows:
+        return out + ["Not run (quick mode, or see Skipped).\n"]
+    header = ["scenario"] + (["conc."] if with_concurrency else [])
+    header += ["upstream req/s", "fork req/s", "ratio"]
+    header += ["p50 ms up", "p50 ms fork", "p99 ms up", "p99 ms fork"]
+    table_rows = []
+    for row in rows:
+        line = [row["scenario"]] + ([row["concurrency"]] if with_concurrency else [])
+        line += [get(row, "upstream", "req_per_s"), get(row, "fork", "req_per_s")]
+        line.append(f"{row['ratio']:.2f}" if row["ratio"] else None)
+        for key in ("p50_ms", "p99_ms"):
+            line += [get(row, "upstream", key), get(row, "fork", key)]
+        table_rows.append(line)
+    out.append(table(header, table_rows))
+    return out
+
+
+def render(results):
+    meta = results["meta"]
+    trees = meta.get("trees", {})
+    out = ["# Fork vs upstream benchmark\n"]
+    out.append(
+        f"{meta['date']}, {meta['mode']} mode, {meta.get('seconds')} s. "
+        f"Machine: {meta['machine']}; load average {meta.get('load_average_start')} "
+        f"at start, {meta.get('load_average_end')} at end.\n"
+    )
+    for label in TREES:
+        tree = trees.get(label, {})
+        out.append(
+            f"- {label}: `{tree.get('path')}` (Django {tree.get('django')}, "
+            f"Python {tree.get('python')})"
+        )
+    out.append("")
+    out += render_hops(results["hops"])
+    out += render_storm(results["storm"])
+    out += render_requests(
+        "ASGI throughput and latency",
+        "uvicorn (asyncio loop, h11) on 127.0.0.1, one worker per tree; "
+        "keep-alive connections at each concurrency; medians of interleaved "
+        "repeats, ratio = median of per-repeat fork / upstream req/s "
+        "(> 1: fork faster). Scenario = view/session engine/client.\n",
+        results["throughput"],
+        True,
+    )
+    out += render_requests(
+        "Sync path (WSGI)",
+        "Sync twin views through `django.test.Client` (the WSGI handler "
+        "in-process), one request at a time; ratio as above.\n",
+        results["wsgi"],
+        False,
+    )
+    for chart in meta.get("charts", []):
+        out.append(f"![{Path(chart).stem}]({Path(chart).name})\n")
+    if results["skipped"]:
+        out.append("## Skipped\n")
+        out += [f"- {item}" for item in results["skipped"]] + [""]
+    if results["errors"]:
+        out.append("## Errors\n")
+        for error in results["errors"]:
+            first = error["error"].strip().splitlines() or [""]
+            out.append(f"- {error['where']}: {first[-1]}")
+        out.append("")
+    return "\n".join(out)
+
+
+def check_inputs(trees, python, quick):
+    for label, tree in trees.items():
+        if not (tree / "django" / "__init__.py").is_file():
+            raise ForkError(
+                f"{label} tree {tree} has no django/ package: pass its root"
+            )
+    if not (BENCH_DIR / "worker.py").is_file():
+        raise ForkError(f"{BENCH_DIR} lacks the benchmark project: restore bench/")
+    modules = ["asgiref", "sqlparse"] + ([] if quick else ["uvicorn"])
+    probe = subprocess.run(
+        [str(python), "-c", f"import {', '.join(modules)}"],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode:
+        raise ForkError(
+            f"{python} cannot import {', '.join(modules)}: pip install "
+            f"asgiref sqlparse {' '.join(REQUIREMENTS)} into it"
+        )
+
+
+def run(upstream_tree, fork_tree, python, out_dir, quick=False):
+    """
+    Measure both trees and write out_dir/results.md, results.json and (full
+    mode) PNG charts. Return the results; raise ForkError if a scenario
+    crashed, after writing them.
+    """
+    trees = {
+        "upstream": Path(upstream_tree).resolve(),
+        "fork": Path(fork_tree).resolve(),
+    }
+    python = Path(python)
+    if not shutil.which(str(python)):
+        raise ForkError(f"no Python interpreter at {python}")
+    check_inputs(trees, python, quick)
+    out_dir = Path(out_dir)
+    (out_dir / "logs").mkdir(parents=True, exist_ok=True)
+    results = Bench(trees, python, out_dir, Plan(quick)).run()
+    log(f"wrote {out_dir / 'results.md'}")
+    if results["errors"]:
+        raise ForkError(
+            f"{len(results['errors'])} benchmark scenario(s) crashed: see "
+            f"{out_dir / 'results.md'} and {out_dir / 'logs'}"
+        )
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--upstream", required=True, type=Path, help="pristine tree")
+    parser.add_argument("--fork", required=True, type=Path, help="patched tree")
+    parser.add_argument("--out", required=True, type=Path, help="output folder")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter with Django's requirements and uvicorn (default: this one)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="thread hops and PBKDF2 storm only"
+    )
+    args = parser.parse_args(argv)
+    try:
+        run(args.upstream, args.fork, args.python, args.out, quick=args.quick)
+    except ForkError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print((args.out / "results.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
