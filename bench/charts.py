@@ -36,10 +36,7 @@ def storm_chart(plt, rows, path):
         axis.set_xlabel("seconds since start")
         axis.set_ylabel("gap (ms)")
         axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save(plt, figure, path)
 
 
 def throughput_chart(plt, rows, path):
@@ -64,6 +61,10 @@ def throughput_chart(plt, rows, path):
         axis.set_xlabel("concurrent connections")
         axis.set_ylabel("requests/s")
         axis.legend()
+    return save(plt, figure, path)
+
+
+def save(plt, figure, path):
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
