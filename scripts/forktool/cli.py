@@ -9,7 +9,7 @@ from . import lint as lint_mod
 from . import stack, testing, venv
 from .errors import ForkError
 from .gitrepo import StackRepo
-from .series import parse_patch, series_paths
+from .series import check_series, parse_patch, series_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,19 +31,14 @@ def cmd_apply(args):
 
 
 def cmd_export(args):
-    problems = stack.export(args.root, check=args.check)
     if args.check:
-        from .series import check_series
-
-        problems = check_series(args.root) + problems
-        for line in problems:
-            print(line)
-        if problems:
+        if not _export_check(args):
             print("run `fork export` to regenerate patches/ from the applied stack")
             return 1
         print("export --check: patches/ matches the applied stack")
-    else:
-        print("exported the applied stack to patches/")
+        return 0
+    stack.export(args.root)
+    print("exported the applied stack to patches/")
     return 0
 
 
@@ -179,7 +174,7 @@ def cmd_check(args):
     """Everything CI runs, in order; stops at nothing, reports all."""
     python = _test_python(args.root)
     steps = [
-        ("lint", lambda: lint_mod.lint(args.root, python) == [] or _print_lint(args)),
+        ("lint", lambda: _lint(args.root, python)),
         ("export --check", lambda: _export_check(args)),
         ("tool tests", lambda: _tool_tests(args.root, python)),
         ("test --each", lambda: testing.test_each(args.root, python)),
@@ -209,14 +204,15 @@ def _bench_quick(args):
     return True
 
 
-def _print_lint(args):
-    for line in lint_mod.lint(args.root, venv.venv_python(args.root)):
+def _lint(root, python):
+    problems = lint_mod.lint(root, python)
+    for line in problems:
         print(line)
-    return False
+    return not problems
 
 
 def _export_check(args):
-    problems = stack.export(args.root, check=True)
+    problems = check_series(args.root) + stack.export(args.root, check=True)
     for line in problems:
         print(line)
     return not problems

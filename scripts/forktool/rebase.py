@@ -39,9 +39,9 @@ def _unpack(sdist, tree):
         if entry.name != ".git":
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     upstream.extract(sdist, tree)
-    aside = tree / "pyproject.toml"
-    if aside.exists():
-        aside.unlink()
+    for name in stack.KEPT_ASIDE:
+        if (tree / name).exists():
+            (tree / name).unlink()
 
 
 def _am(repo, path, three_way):

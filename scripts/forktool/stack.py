@@ -350,14 +350,3 @@ def new_patch(root, name, message, after=None, author=None):
         lines.insert(first, name)
         path.write_text("\n".join(lines) + "\n")
     export(root)
-
-
-def checkout_prefix(repo, count):
-    """Put the tree at base plus the first `count` patches."""
-    commits = repo.stack_commits("stack")
-    target = "base" if count == 0 else commits[count - 1]
-    repo.run("checkout", "-q", "--detach", target)
-
-
-def restore_top(repo):
-    repo.run("checkout", "-q", "stack")
