@@ -170,6 +170,14 @@ def cmd_bench(args):
     print((args.out / "results.md").read_text())
 
 
+def cmd_build(args):
+    from . import build
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for make in (build.sdist, build.wheel):
+        print(args.out / make(args.out, args.root))
+
+
 def cmd_check(args):
     """Everything CI runs, in order; stops at nothing, reports all."""
     python = _test_python(args.root)
@@ -301,6 +309,12 @@ def parser():
         "--out", type=Path, default=ROOT / "bench" / "results", help="output folder"
     )
     s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("build", help="sdist and wheel of the patched Django")
+    s.add_argument(
+        "--out", type=Path, default=ROOT / "dist", help="output folder (default: dist)"
+    )
+    s.set_defaults(func=cmd_build)
 
     s = sub.add_parser("check", help="all CI runs: lint, export --check, tests")
     s.set_defaults(func=cmd_check)

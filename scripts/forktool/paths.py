@@ -9,6 +9,8 @@ from .errors import ForkError
 
 PIN_FILE = "upstream.toml"
 STATE_DIR = ".fork"
+# Written by the build (build.py), read by django.get_version().
+LOCAL_VERSION_FILE = "django/_local_version.py"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from . import upstream
 from .errors import ForkError
 from .gitrepo import BASE_AUTHOR, StackRepo
-from .paths import read_pin, state_dir
+from .paths import LOCAL_VERSION_FILE, read_pin, state_dir
 from .series import insert_into_series, patches_dir, read_series, series_paths
 
 # git format-patch options pinned so that an unchanged stack exports to
@@ -60,7 +60,7 @@ def _write_excludes(root, entries):
     inner = state / "git" / "info" / "exclude"
     inner.parent.mkdir(parents=True, exist_ok=True)
     lines = ["/*"] + [f"!/{name}" for name in entries]
-    lines += ["__pycache__/", "*.py[co]", "/tests/.coverage*"]
+    lines += ["__pycache__/", "*.py[co]", "/tests/.coverage*", f"/{LOCAL_VERSION_FILE}"]
     inner.write_text("\n".join(lines) + "\n")
     out = subprocess.run(
         ["git", "rev-parse", "--git-path", "info/exclude"],
