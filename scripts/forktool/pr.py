@@ -110,6 +110,8 @@ def pr(root, name):
     mbox.write_text(strip_trailers(path.read_text()))
     needs = needed_earlier(repo, paths, index)
     warnings = warnings_for(root, path)
+    if info.trailers.get("Forwarded") == "not-needed":
+        warnings.insert(0, "marked 'Forwarded: not-needed': the fork's own patch")
     if needs:
         warnings.insert(
             0, "does not apply alone on the pristine base; needs " + ", ".join(needs)
