@@ -146,7 +146,8 @@ def cmd_pr(args):
     out, mbox, needs, warnings, info = pr.pr(args.root, args.patch)
     print(f"mbox: {mbox}")
     print(f"PR body: {out / 'PR.md'}")
-    print("applies alone on the pristine base" if needs is None else "")
+    if needs is None:
+        print("applies alone on the pristine base (release notes aside)")
     for line in warnings:
         print(f"warning: {line}")
     if args.no_test or not info.test_labels:

@@ -38,29 +38,55 @@ def strip_trailers(text):
     return head + sep + rest
 
 
-def _applies(repo, patches):
+# Every patch adds to the next release's notes, which upstream's main has:
+# a conflict there is the contributor's routine rebase, not a dependency.
+RELEASE_NOTES = "docs/releases/*"
+
+
+def _applies(repo, patches, exclude=()):
     """Whether the patches apply in order on the pristine base."""
+    options = [f"--exclude={pattern}" for pattern in exclude]
     with tempfile.TemporaryDirectory() as tmp:
         env = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
         repo.run("read-tree", "base", env=env)
         for path in patches:
             out = repo.run(
-                "apply", "--cached", "--check", str(path), env=env, check=False
+                "apply",
+                "--cached",
+                "--check",
+                *options,
+                str(path),
+                env=env,
+                check=False,
             )
             if out.returncode != 0:
                 return False
-            repo.run("apply", "--cached", str(path), env=env)
+            repo.run("apply", "--cached", *options, str(path), env=env)
     return True
 
 
+def _code_files(path):
+    return {f for f in parse_patch(path).files if not f.startswith("docs/releases/")}
+
+
 def needed_earlier(repo, paths, index):
-    """The earlier patches this one needs to apply, or None if it stands alone."""
+    """
+    The earlier patches this one needs to apply, release notes aside, or None
+    if it stands alone.
+    """
     target = paths[index]
-    if _applies(repo, [target]):
+    exclude = (RELEASE_NOTES,)
+    if _applies(repo, [target], exclude):
         return None
-    files = set(parse_patch(target).files)
-    touching = [p for p in paths[:index] if files & set(parse_patch(p).files)]
-    if _applies(repo, touching + [target]):
+    # Walking back, a patch is needed if it touches a file of the target or
+    # of a patch already found needed (release notes aside).
+    files = _code_files(target)
+    touching = []
+    for path in reversed(paths[:index]):
+        if files & _code_files(path):
+            touching.insert(0, path)
+            files |= _code_files(path)
+    if _applies(repo, touching + [target], exclude):
         return [p.name for p in touching]
     return [p.name for p in paths[:index]]
 
@@ -116,6 +142,8 @@ def pr(root, name):
         warnings.insert(
             0, "does not apply alone on the pristine base; needs " + ", ".join(needs)
         )
+    elif not _applies(repo, [path]):
+        warnings.insert(0, "its release note needs rebasing onto upstream's notes")
     description = "\n".join(
         line
         for line in info.body
