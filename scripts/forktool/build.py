@@ -16,9 +16,7 @@ import base64
 import contextlib
 import hashlib
 import io
-import os
 import re
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -31,6 +29,7 @@ except ImportError:  # pragma: no cover
     tomllib = None
 
 from .errors import ForkError
+from .gitrepo import StackRepo, fork_git
 from .paths import LOCAL_VERSION_FILE, state_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,13 +40,7 @@ EPOCH = (1980, 1, 1, 0, 0, 0)
 
 def local_label(root):
     """asyncfork.N, N being the number of commits of the fork's repository."""
-    out = subprocess.run(
-        ["git", "rev-list", "--count", "HEAD"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
-    )
+    out = fork_git(root, "rev-list", "--count", "HEAD")
     count = out.stdout.strip() if out.returncode == 0 else "0"
     return f"{LABEL}.{count}"
 
@@ -186,8 +179,6 @@ def sdist(directory, root=ROOT):
     Build the sdist of the patched Django into directory: upstream's sdist
     with the series applied, built by upstream's own setuptools configuration.
     """
-    from .gitrepo import StackRepo
-
     label = local_label(root)
     with patched_tree(root) as tree:
         project = _project(tree)

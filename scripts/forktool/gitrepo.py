@@ -43,6 +43,22 @@ CONFIG = [
 ]
 
 
+def without_git_variables():
+    """The environment minus GIT_*, which would point git elsewhere."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
+def fork_git(root, *args):
+    """Run git in the fork's own repository (not the stack repository)."""
+    return subprocess.run(
+        ["git", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=without_git_variables(),
+    )
+
+
 class StackRepo:
     def __init__(self, root, git_dir=None, work_tree=None):
         self.root = Path(work_tree or root).resolve()
@@ -52,11 +68,7 @@ class StackRepo:
         return (self.git_dir / "HEAD").exists()
 
     def env(self, extra=None):
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("GIT_")
-        }
+        env = without_git_variables()
         env.update(
             GIT_DIR=str(self.git_dir),
             GIT_WORK_TREE=str(self.root),

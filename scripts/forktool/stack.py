@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import upstream
 from .errors import ForkError
-from .gitrepo import BASE_AUTHOR, StackRepo
+from .gitrepo import BASE_AUTHOR, StackRepo, fork_git
 from .paths import LOCAL_VERSION_FILE, read_pin, state_dir
 from .series import insert_into_series, patches_dir, read_series, series_paths
 
@@ -62,13 +62,7 @@ def _write_excludes(root, entries):
     lines = ["/*"] + [f"!/{name}" for name in entries]
     lines += ["__pycache__/", "*.py[co]", "/tests/.coverage*", f"/{LOCAL_VERSION_FILE}"]
     inner.write_text("\n".join(lines) + "\n")
-    out = subprocess.run(
-        ["git", "rev-parse", "--git-path", "info/exclude"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
-    )
+    out = fork_git(root, "rev-parse", "--git-path", "info/exclude")
     if out.returncode == 0:
         outer = root / out.stdout.strip()
         outer.parent.mkdir(parents=True, exist_ok=True)
