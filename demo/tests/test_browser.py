@@ -12,7 +12,8 @@ gap reached the time of one password hash, and prints thread hops per page.
 
 Installs nothing. Environment:
 DEMO_SESSION_ENGINE   the session engine to test (default: db)
-DEMO_CHROMIUM, DEMO_CHROMEDRIVER   (default: /usr/bin/chromium, chromedriver)
+DEMO_CHROMIUM, DEMO_CHROMEDRIVER   (default: /usr/bin/chromium, chromedriver;
+                      see chromium.py)
 DEMO_SCREENSHOT       where to save a PNG of the counter page (default: none)
 """
 
@@ -29,36 +30,19 @@ import urllib.request
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+import chromium
 import pytest
 
 DEMO = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("DEMO_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("DEMO_CHROMEDRIVER", "/usr/bin/chromedriver")
 ENGINE = os.environ.get("DEMO_SESSION_ENGINE", "db")
-# This machine's network is closed: no sandbox as root, nothing phoning home.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1000,760",
-]
 USERNAME = "ada"
 PASSWORD = "analytical engine 1843"
 NEW_PASSWORD = "difference engine 1822"
 
 
 def missing():
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not os.access(path, os.X_OK):
-            return (
-                f"no {path}: install Debian's chromium and chromium-driver "
-                "(.ci/install-browser does)"
-            )
+    if chromium.missing():
+        return chromium.missing()
     for module in ("selenium", "uvicorn"):
         try:
             __import__(module)
@@ -185,12 +169,13 @@ def browser(tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in CHROMIUM_ARGS + [f"--user-data-dir={tmp_path / 'profile'}"]:
-        options.add_argument(arg)
+    options = chromium.add_arguments(webdriver.ChromeOptions())
+    options.add_argument("--headless=new")
+    options.add_argument("--window-size=1000,760")
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
     # A service path: Selenium Manager is not consulted, nothing downloads.
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    service = Service(chromium.CHROMEDRIVER)
+    driver = webdriver.Chrome(options=options, service=service)
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
