@@ -139,8 +139,10 @@ class Probe:
                     await app(scope, receive, send_status)
             finally:
                 self.in_flight = None
+            agent = dict(scope["headers"]).get(b"user-agent", b"").decode()
             self.requests.append(
                 {
+                    "client": "browser" if "Chrome" in agent else agent,
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status.get("code"),

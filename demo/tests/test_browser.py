@@ -133,6 +133,7 @@ class Client:
     def request(self, path, data=None):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.url + path, data=body)
+        request.add_header("User-Agent", "http client")
         if self.cookies:
             cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
             request.add_header("Cookie", cookie)
@@ -307,12 +308,12 @@ def report(stats):
     hash_ms = stats["hash_seconds"] * 1000
     gap_ms = stats["max_gap_seconds"] * 1000
     print(f"\nsession engine: {stats['session_engine']}")
-    print(f"{'hops':>4}  {'status':>6}  request")
+    print(f"{'hops':>4}  {'status':>6}  {'client':<11}  request")
     for request in stats["requests"]:
         print(f"{len(request['hops']):>4}  {request['status']:>6}  ", end="")
-        print(f"{request['method']} {request['path']}")
+        print(f"{request['client']:<11}  {request['method']} {request['path']}")
         for hop in request["hops"]:
-            print(f"{'':>16}{hop}")
+            print(f"{'':>29}{hop}")
     for gap in stats["largest_gaps"][:3]:
         print(f"loop gap {gap['seconds'] * 1000:6.1f} ms during {gap['during']}")
     print(

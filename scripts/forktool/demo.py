@@ -4,9 +4,9 @@ fork e2e: its browser test, and Django's admin Selenium tests on the fork
 (and on pristine upstream, to tell the fork's failures from the machine's).
 """
 
+import importlib.util
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -37,6 +37,15 @@ runpy.run_path("runtests.py", run_name="__main__")
 
 def demo_dir(root):
     return Path(root) / "demo"
+
+
+def chromium(root):
+    """demo/tests/chromium.py, where the browser and its flags are named."""
+    path = demo_dir(root) / "tests" / "chromium.py"
+    spec = importlib.util.spec_from_file_location("demo_chromium", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def ensure_uvicorn(python):
@@ -104,11 +113,9 @@ def e2e(root, python, pristine=False):
     """The browser test, then the admin subset: fork, and pristine if needed."""
     ensure_uvicorn(python)
     ok = browser_test(root, python)
-    sys.path.insert(0, str(demo_dir(root) / "tests"))
-    from chromium import missing
-
-    if missing():
-        print(f"admin Selenium tests: skipped, {missing()}")
+    missing = chromium(root).missing()
+    if missing:
+        print(f"admin Selenium tests: skipped, {missing}")
         return ok
     fork_ok, fork_failed = admin_selenium(root, root, python, "fork")
     if pristine or not fork_ok:
