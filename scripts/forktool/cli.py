@@ -12,6 +12,7 @@ from .gitrepo import StackRepo
 from .series import check_series, parse_patch, series_paths
 
 ROOT = Path(__file__).resolve().parents[2]
+ENGINES = ("db", "cache", "cached_db", "file", "signed_cookies")
 
 
 def cmd_setup(args):
@@ -179,6 +180,21 @@ def cmd_build(args):
         print(args.out / make(args.out, args.root))
 
 
+def cmd_demo(args):
+    from . import demo
+
+    return demo.serve(
+        args.root, _test_python(args.root), args.session_engine, args.port
+    )
+
+
+def cmd_e2e(args):
+    from . import demo
+
+    pristine = getattr(args, "pristine", False)
+    return 0 if demo.e2e(args.root, _test_python(args.root), pristine) else 1
+
+
 def cmd_check(args):
     """Everything CI runs, in order; stops at nothing, reports all."""
     python = _test_python(args.root)
@@ -188,6 +204,7 @@ def cmd_check(args):
         ("tool tests", lambda: _tool_tests(args.root, python)),
         ("test --each", lambda: testing.test_each(args.root, python)),
         ("test --full", lambda: testing.test_full(args.root, python)),
+        ("e2e", lambda: cmd_e2e(args) == 0),
         ("bench --quick", lambda: _bench_quick(args)),
     ]
     passed = failed = 0
@@ -316,6 +333,17 @@ def parser():
         "--out", type=Path, default=ROOT / "dist", help="output folder (default: dist)"
     )
     s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("demo", help="serve the demo site on the fork (uvicorn)")
+    s.add_argument("--session-engine", choices=ENGINES, default="db")
+    s.add_argument("--port", type=int, default=8000)
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("e2e", help="browser test of the demo, admin Selenium tests")
+    s.add_argument(
+        "--pristine", action="store_true", help="also run the admin subset on upstream"
+    )
+    s.set_defaults(func=cmd_e2e)
 
     s = sub.add_parser("check", help="all CI runs: lint, export --check, tests")
     s.set_defaults(func=cmd_check)
