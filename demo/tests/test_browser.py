@@ -204,11 +204,21 @@ def click(browser, element_id):
 
 def wait_for_new_page(browser, old):
     """As AdminSeleniumTestCase.wait_page_loaded(): replaced, then loaded."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.wait import WebDriverWait
 
+    def replaced(driver):
+        # staleness_of() expects StaleElementReferenceException only, but
+        # chromedriver may also report the old page's node as no longer
+        # belonging to the document ("unhandled inspector error").
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
     wait = WebDriverWait(browser, 30)
-    wait.until(expected_conditions.staleness_of(old))
+    wait.until(replaced)
     wait.until(
         lambda driver: driver.execute_script("return document.readyState") == "complete"
     )
