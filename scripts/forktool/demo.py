@@ -84,32 +84,15 @@ def browser_test(root, python):
 
 
 def admin_selenium(root, tree, python, name):
-    """ADMIN_SELENIUM_TESTS on `tree`; returns (ok, failures, log)."""
+    """ADMIN_SELENIUM_TESTS on `tree`; returns (ok, failures)."""
     log = testing.log_path(root, f"e2e-admin-{name.split()[0]}")
-    command = [str(python), "-c", RUNTESTS_WITH_CHROMIUM, str(demo_dir(root) / "tests")]
-    command += ["--selenium=chrome", "--headless", "--parallel=1", "--noinput"]
-    env = dict(os.environ, PYTHONPATH=str(tree), PYTHONHASHSEED="0")
-    started = time.monotonic()
-    with open(log, "w") as f:
-        out = subprocess.run(
-            command + ADMIN_SELENIUM_TESTS,
-            cwd=Path(tree) / "tests",
-            env=env,
-            stdout=f,
-            stderr=subprocess.STDOUT,
-        )
-    output = log.read_text(errors="replace")
-    failed = testing.failures_of(output)
-    ok = out.returncode == 0 and testing.ran_count(output) > 0
-    status = "ok" if ok else f"{len(failed)} failed"
-    print(
-        f"admin Selenium tests on {name}: {status}, {testing.ran_count(output)} "
-        f"tests in {time.monotonic() - started:.0f}s (log: {log})",
-        flush=True,
+    script = ("-c", RUNTESTS_WITH_CHROMIUM, str(demo_dir(root) / "tests"))
+    options = ("--selenium=chrome", "--headless", "--parallel=1")
+    code, output, seconds = testing.runtests(
+        tree, python, ADMIN_SELENIUM_TESTS, log, extra=options, script=script
     )
-    if not ok and not failed:
-        print("\n".join(output.strip().splitlines()[-15:]))
-    return ok, failed
+    ok = testing.report(f"admin Selenium tests on {name}", code, output, seconds, log)
+    return ok, testing.failures_of(output)
 
 
 def e2e(root, python, pristine=False):
@@ -124,9 +107,11 @@ def e2e(root, python, pristine=False):
     if pristine or not fork_ok:
         tree = upstream.pristine_tree(root, python)
         _, known = admin_selenium(root, tree, python, "pristine upstream")
-        for line in sorted(fork_failed):
-            shared = "also fails on pristine upstream: " if line in known else ""
-            print(f"  {shared}{line}")
         new = fork_failed - known
+        if fork_failed:
+            print(
+                f"admin Selenium tests: {len(fork_failed) - len(new)} of the fork's "
+                f"{len(fork_failed)} failures also fail on pristine upstream"
+            )
         fork_ok = fork_ok or bool(fork_failed and not new)
     return ok and fork_ok

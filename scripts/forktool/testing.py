@@ -54,10 +54,13 @@ def ran_count(output):
     return int(match.group(1)) if match else 0
 
 
-def runtests(tree, python, labels, log, extra=()):
-    """Run tests/runtests.py of `tree`; return (returncode, output)."""
+def runtests(tree, python, labels, log, extra=(), script=("runtests.py",)):
+    """
+    Run tests/runtests.py of `tree` (or `script`, the interpreter's arguments
+    that run it); return (returncode, output, seconds).
+    """
     tree = Path(tree)
-    cmd = [str(python), "runtests.py", "--parallel", parallel(), "--noinput", *extra]
+    cmd = [str(python), *script, "--parallel", parallel(), "--noinput", *extra]
     cmd += list(labels)
     env = dict(os.environ)
     env["PYTHONPATH"] = str(tree)
