@@ -1,6 +1,8 @@
 """scripts/fork: one CLI for the fork's patch stack."""
 
 import argparse
+import collections
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -207,15 +209,39 @@ def cmd_check(args):
         ("e2e", lambda: cmd_e2e(args) == 0),
         ("bench --quick", lambda: _bench_quick(args)),
     ]
-    passed = failed = 0
+    failures = []
     for name, step in steps:
         print(f"== {name}", flush=True)
-        ok = bool(step())
+        tail = _Tail(sys.stdout)
+        with contextlib.redirect_stdout(tail):
+            ok = bool(step())
         print(f"== {name}: {'ok' if ok else 'FAILED'}", flush=True)
-        passed += ok
-        failed += not ok
-    print(f"check: {passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+        if not ok:
+            failures.append((name, tail.lines))
+    # CI shows only the end of a long output: repeat what went wrong there.
+    for name, lines in failures:
+        print(f"== {name} FAILED; its last lines were:")
+        print("\n".join(lines).rstrip())
+    print(f"check: {len(steps) - len(failures)} passed, {len(failures)} failed")
+    return 0 if not failures else 1
+
+
+class _Tail:
+    """Write through to a stream, keeping the last lines written."""
+
+    def __init__(self, stream, size=25):
+        self.stream = stream
+        self.lines = collections.deque([""], maxlen=size)
+
+    def write(self, text):
+        self.stream.write(text)
+        first, *rest = text.split("\n")
+        self.lines[-1] += first
+        self.lines.extend(rest)
+        return len(text)
+
+    def flush(self):
+        self.stream.flush()
 
 
 def _bench_quick(args):
@@ -245,8 +271,18 @@ def _export_check(args):
 
 
 def _tool_tests(root, python):
-    out = subprocess.run([str(python), "-m", "pytest", "-q", "scripts/tests"], cwd=root)
-    return out.returncode == 0
+    # Through print(), so that check can repeat the summary at the end.
+    with subprocess.Popen(
+        [str(python), "-m", "pytest", "-q", "scripts/tests"],
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as tests:
+        for line in tests.stdout:
+            print(line, end="", flush=True)
+    return tests.returncode == 0
 
 
 def parser():

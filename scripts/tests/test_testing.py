@@ -1,0 +1,61 @@
+"""How the tool runs upstream's test runner and reports on it."""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from forktool import cli
+
+SCRIPTS = Path(__file__).resolve().parents[1]
+
+# A runtests.py that reads its stdin, as shell.tests does with isatty().
+RUNTESTS = """\
+import sys
+sys.stdin.read()
+print("Ran 1 test in 0.0s")
+"""
+
+
+def test_runtests_gives_an_empty_stdin_when_the_caller_has_none(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "runtests.py").write_text(RUNTESTS)
+    code = (
+        "import sys; from forktool import testing; "
+        f"code, output, _ = testing.runtests({str(tmp_path)!r}, sys.executable, "
+        f"[], {str(tmp_path / 'log')!r}); print(code, output)"
+    )
+    # CI starts .ci/run with its standard input closed.
+    out = subprocess.run(
+        ["bash", "-c", 'exec 0<&-; exec "$0" "$@"', sys.executable, "-c", code],
+        cwd=SCRIPTS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.stdout.startswith("0 Ran 1 test"), out.stdout + out.stderr
+
+
+def test_check_repeats_what_failed_at_the_end(monkeypatch, capsys, tmp_path):
+    def failing_step(*args):
+        print("first line of a long output")
+        print("  new: FAIL: shell.tests.ShellCommandTestCase.test_x")
+        return False
+
+    monkeypatch.setattr(cli, "_test_python", lambda root: sys.executable)
+    monkeypatch.setattr(cli, "_lint", lambda root, python: True)
+    monkeypatch.setattr(cli, "_export_check", lambda args: True)
+    monkeypatch.setattr(cli, "_tool_tests", lambda root, python: True)
+    monkeypatch.setattr(cli.testing, "test_each", lambda root, python: True)
+    monkeypatch.setattr(cli.testing, "test_full", failing_step)
+    monkeypatch.setattr(cli, "cmd_e2e", lambda args: 0)
+    monkeypatch.setattr(cli, "_bench_quick", lambda args: True)
+
+    assert cli.cmd_check(argparse.Namespace(root=tmp_path)) == 1
+    tail = capsys.readouterr().out.splitlines()[-4:]
+    assert tail == [
+        "== test --full FAILED; its last lines were:",
+        "first line of a long output",
+        "  new: FAIL: shell.tests.ShellCommandTestCase.test_x",
+        "check: 6 passed, 1 failed",
+    ]
