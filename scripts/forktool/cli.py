@@ -174,6 +174,19 @@ def cmd_bench(args):
     print((args.out / "results.md").read_text())
 
 
+def cmd_compat(args):
+    from . import compat, upstream
+
+    python = venv.interpreter(args.root, args.python)
+    pristine = upstream.pristine_tree(args.root, python)
+    text, ok = compat.run(args.root, pristine, python, only=args.packages)
+    print(text)
+    print(f"report: {args.root / '.fork' / 'compat' / 'report.md'}")
+    if not ok:
+        print("compat: third-party packages see a different Django (diffs above)")
+    return 0 if ok else 1
+
+
 def cmd_build(args):
     from . import build
 
@@ -207,6 +220,7 @@ def cmd_check(args):
         ("test --each", lambda: testing.test_each(args.root, python)),
         ("test --full", lambda: testing.test_full(args.root, python)),
         ("e2e", lambda: cmd_e2e(args) == 0),
+        ("compat", lambda: _compat(args)),
         ("bench --quick", lambda: _bench_quick(args)),
     ]
     failures = []
@@ -254,6 +268,17 @@ def _bench_quick(args):
         print(f"bench: {e}")
         return False
     return True
+
+
+def _compat(args):
+    """`fork compat` on every package; a ForkError fails the step."""
+    args.packages = None
+    args.python = None
+    try:
+        return cmd_compat(args) == 0
+    except ForkError as e:
+        print(f"compat: {e}")
+        return False
 
 
 def _lint(root, python):
@@ -363,6 +388,13 @@ def parser():
         "--out", type=Path, default=ROOT / "bench" / "results", help="output folder"
     )
     s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("compat", help="third-party packages on the fork vs 6.1.3")
+    s.add_argument(
+        "packages", nargs="*", metavar="PACKAGE", help="only these (compat/packages)"
+    )
+    s.add_argument("--python", help="a Python >= 3.12 for the venvs")
+    s.set_defaults(func=cmd_compat)
 
     s = sub.add_parser("build", help="sdist and wheel of the patched Django")
     s.add_argument(

@@ -1,0 +1,1 @@
+"""The Django project that `fork compat` drives, one package at a time."""
