@@ -9,10 +9,18 @@ try:
 except ImportError:  # pragma: no cover
     tomllib = None
 
-from .series import TICKET_SUBJECT, check_series, parse_patch, series_paths
+from .series import (
+    TICKET_SUBJECT,
+    TICKET_URL,
+    check_series,
+    parse_hunks,
+    parse_patch,
+    series_paths,
+)
 
 FORWARDED = re.compile(r"^(no|not-needed|https://\S+)$")
 MAX_LINE = 72
+LINT_ALLOW = ("add-then-delete",)
 
 
 def check_message(info):
@@ -49,6 +57,7 @@ def check_message(info):
         )
     elif not FORWARDED.match(forwarded):
         problems.append(f"{where}: 'Forwarded: {forwarded}' is not no/not-needed/a URL")
+    problems += _check_fork_trailers(info, where)
     body = [
         line
         for line in info.body
@@ -62,6 +71,37 @@ def check_message(info):
                 f"{where}: message line longer than {MAX_LINE}: {line[:40]}..."
             )
             break
+    return problems
+
+
+def _check_fork_trailers(info, where):
+    """Backport-Of: and Lint-Allow:."""
+    problems = []
+    backport = info.trailers.get("Backport-Of")
+    if backport is not None:
+        if not TICKET_URL.match(backport):
+            problems.append(
+                f"{where}: 'Backport-Of: {backport}' should be the URL of the "
+                "upstream ticket: https://code.djangoproject.com/ticket/N"
+            )
+        elif f"#{info.backport_of}" not in info.subject:
+            problems.append(
+                f"{where}: a backport's subject names its ticket: give it "
+                f"upstream's subject, with #{info.backport_of}"
+            )
+        if info.trailers.get("Forwarded") != "not-needed":
+            problems.append(
+                f"{where}: a backport is on upstream's main already: mark it "
+                "'Forwarded: not-needed'"
+            )
+    allow = info.trailers.get("Lint-Allow")
+    if allow is not None:
+        unknown = [a for a in re.split(r"[,\s]+", allow) if a not in LINT_ALLOW]
+        if unknown:
+            problems.append(
+                f"{where}: 'Lint-Allow: {allow}': known checks are "
+                + ", ".join(LINT_ALLOW)
+            )
     return problems
 
 
@@ -86,6 +126,88 @@ def check_diff(path):
         previous_added = False
     if not Path(path).read_bytes().endswith(b"\n"):
         problems.append(f"{where}: the patch file does not end with a newline")
+    return problems
+
+
+# Lines not worth a report: blank, brackets and punctuation, imports.
+UNREMARKABLE = re.compile(r"^[\s()\[\]{}:;,.'\"#\\]*$|^\s*(import|from)\s+\S+")
+
+
+def _carry(tracked, hunks):
+    """
+    Carry {line number: (patch, text)} of one file through the hunks a
+    patch has in it. Returns the lines carried, renumbered, and the
+    (patch, text) of those the hunks remove.
+    """
+    context, gone, ends = {}, {}, []
+    for hunk in hunks:
+        old = hunk.old_start + (not hunk.old)
+        new = hunk.new_start + (len(hunk.old) == len(hunk.lines))
+        for tag, text in hunk.lines:
+            if tag == " ":
+                context[old] = new
+            elif tag == "-":
+                gone[old] = text
+            old += tag != "+"
+            new += tag != "-"
+        ends.append((old, new - old))
+    carried, removed = {}, []
+    for number, (owner, text) in tracked.items():
+        if number in gone:
+            # The same text too, in case a hand-edited patch's numbers drifted.
+            if gone[number].strip() == text.strip():
+                removed.append((owner, text))
+        elif number in context:
+            carried[context[number]] = (owner, text)
+        else:
+            shift = ([0] + [delta for end, delta in ends if end <= number])[-1]
+            carried[number + shift] = (owner, text)
+    return carried, removed
+
+
+def check_add_then_delete(root, shown=3):
+    """
+    Lines a patch adds that a later patch removes or rewrites: the earlier
+    patch should have been written that way. Follows each added line through
+    the later patches by its line number (the diffs are read, not applied).
+    Release notes are exempt; 'Lint-Allow: add-then-delete' in the later
+    patch's message silences it.
+    """
+    tracked = {}  # file: {line number: (patch, text)}
+    problems = []
+    for path in series_paths(root):
+        hunks = {}
+        for hunk in parse_hunks(path):
+            hunks.setdefault(hunk.file, []).append(hunk)
+        found = {}
+        for file, its_hunks in hunks.items():
+            carried, removed = _carry(tracked.get(file, {}), its_hunks)
+            for owner, text in removed:
+                if not file.startswith("docs/releases/") and not UNREMARKABLE.match(
+                    text
+                ):
+                    found.setdefault(owner, []).append(f"{file}: {text.strip()!r}")
+            for hunk in its_hunks:
+                number = hunk.new_start
+                for tag, text in hunk.lines:
+                    if tag == "+":
+                        carried[number] = (path.name, text)
+                    number += tag != "-"
+            tracked[file] = carried
+        allow = parse_patch(path).trailers.get("Lint-Allow", "")
+        if "add-then-delete" in allow:
+            continue
+        for owner, lines in found.items():
+            count = f"{len(lines)} line{'s' if len(lines) > 1 else ''}"
+            report = [
+                f"patches/{path.name} removes lines that {owner} added: {count} "
+                "(fold the change into the earlier patch; if intended, add "
+                "'Lint-Allow: add-then-delete' to this patch's message)"
+            ]
+            report += [f"    {line}" for line in lines[:shown]]
+            if len(lines) > shown:
+                report.append(f"    ... and {len(lines) - shown} more")
+            problems.append("\n".join(report))
     return problems
 
 
@@ -153,6 +275,7 @@ def lint(root, python, linters=True):
         problems += check_message(info)
         problems += check_diff(path)
         touched += [f for f in info.files if f not in touched]
+    problems += check_add_then_delete(root)
     problems += check_tool_config(root)
     if linters:
         problems += run_linters(root, python, touched)

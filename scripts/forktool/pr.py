@@ -91,10 +91,25 @@ def needed_earlier(repo, paths, index):
     return [p.name for p in paths[:index]]
 
 
-def warnings_for(root, path):
-    pin = read_pin(root)
-    major, minor = (int(x) for x in pin.version.split(".")[:2])
-    main = f"{major}.{minor + 1}"
+def main_version(root):
+    """
+    The feature release upstream's main branch will be: the highest
+    docs/releases/X.Y.txt in the tree that is UNDER DEVELOPMENT, else the
+    one after the pinned release.
+    """
+    found = []
+    for notes in (Path(root) / "docs" / "releases").glob("*.txt"):
+        match = re.fullmatch(r"(\d+)\.(\d+)\.txt", notes.name)
+        if match and "UNDER DEVELOPMENT" in notes.read_text(errors="replace"):
+            found.append((int(match.group(1)), int(match.group(2))))
+    if found:
+        return "%d.%d" % max(found)
+    major, minor = (int(x) for x in read_pin(root).version.split(".")[:2])
+    return f"{major}.{minor + 1}"
+
+
+def warnings_for(root, path, main=None):
+    main = main or main_version(root)
     text = Path(path).read_text(errors="replace")
     found = []
     for directive, version in re.findall(
@@ -102,7 +117,8 @@ def warnings_for(root, path):
     ):
         if version != main:
             found.append(
-                f"`.. {directive}:: {version}`: upstream's main branch is {main}"
+                f"`.. {directive}:: {version}`: upstream's main branch will be "
+                f"{main}: write `.. {directive}:: {main}`"
             )
     info = parse_patch(path)
     notes = [f for f in info.files if f.startswith("docs/releases/")]
@@ -115,6 +131,28 @@ def warnings_for(root, path):
         found.append(
             f"creates docs/releases/{main}.txt, which upstream's main already has"
         )
+    return found
+
+
+def _needs_warnings(repo, paths, path, needs):
+    """What the patch needs on the pristine base; backports are on main."""
+    if not needs:
+        if not _applies(repo, [path]):
+            return ["its release note needs rebasing onto upstream's notes"]
+        return []
+    found = []
+    backports = {p.name: parse_patch(p).backport_of for p in paths if p.name in needs}
+    others = [n for n in needs if not backports[n]]
+    if others:
+        found.append(
+            "does not apply alone on the pristine base; needs " + ", ".join(others)
+        )
+    found += [
+        f"needs {n}, which is already on main (backport of #{ticket}): "
+        "the pull request needs nothing for it"
+        for n, ticket in backports.items()
+        if ticket
+    ]
     return found
 
 
@@ -135,15 +173,17 @@ def pr(root, name):
     mbox = out / f"{Path(name).stem}.mbox"
     mbox.write_text(strip_trailers(path.read_text()))
     needs = needed_earlier(repo, paths, index)
-    warnings = warnings_for(root, path)
-    if info.trailers.get("Forwarded") == "not-needed":
-        warnings.insert(0, "marked 'Forwarded: not-needed': the fork's own patch")
-    if needs:
-        warnings.insert(
-            0, "does not apply alone on the pristine base; needs " + ", ".join(needs)
-        )
-    elif not _applies(repo, [path]):
-        warnings.insert(0, "its release note needs rebasing onto upstream's notes")
+    main = main_version(root)
+    if info.backport_of:
+        warnings = [
+            f"not to be sent: a backport, it mirrors #{info.backport_of}, which "
+            "upstream's main already has"
+        ]
+    else:
+        warnings = _needs_warnings(repo, paths, path, needs)
+        if info.trailers.get("Forwarded") == "not-needed":
+            warnings.append("marked 'Forwarded: not-needed': the fork's own patch")
+        warnings += warnings_for(root, path, main)
     description = "\n".join(
         line
         for line in info.body
@@ -156,5 +196,12 @@ def pr(root, name):
         tests="x" if info.test_labels else " ",
         docs="x" if any(f.startswith("docs/") for f in info.files) else " ",
     )
-    (out / "PR.md").write_text(body)
+    notes = [
+        f"Notes from `fork pr` for a pull request against upstream's main "
+        f"(Django {main}); remove them before sending.",
+        f"- `.. versionadded::`/`.. versionchanged::` directives say {main}; "
+        f"release notes go in docs/releases/{main}.txt.",
+    ]
+    notes += [f"- {line}" for line in warnings]
+    (out / "PR.md").write_text("<!--\n" + "\n".join(notes) + "\n-->\n\n" + body)
     return out, mbox, needs, warnings, info

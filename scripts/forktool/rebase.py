@@ -9,14 +9,17 @@ from pathlib import Path
 from . import stack, upstream
 from .errors import ForkError
 from .gitrepo import BASE_AUTHOR, StackRepo
+from .lint import UNREMARKABLE
 from .paths import Pin, read_pin, state_dir, write_pin
-from .series import parse_patch, patches_dir, series_paths
+from .series import parse_hunks, parse_patch, patches_dir, series_paths
 
 CLEAN = "applied cleanly"
 THREE_WAY = "merged with three-way"
 EMPTY = "became empty: upstream merged it, dropped"
 CONFLICT = "conflict"
 LIKELY = "conflict, likely upstreamed: verify"
+BACKPORT_UPSTREAMED = "upstreamed (backport of #{})"
+BACKPORT_CONFLICT = "conflict: backport of #{}, compare with upstream's change"
 
 
 @dataclass
@@ -24,6 +27,7 @@ class Outcome:
     name: str
     status: str
     evidence: list = field(default_factory=list)
+    dropped: bool = False  # upstream has it: it moves to patches/upstreamed/
 
 
 def _commit_tree(repo, message, tag):
@@ -53,6 +57,47 @@ def _am(repo, path, three_way):
     return out.returncode == 0
 
 
+def _reverse_applies(repo, path):
+    """Whether the patch's changes are all in the work tree already."""
+    # Through the stack repository: a plain `git apply` in the work tree
+    # would take it for a folder of the fork's repository and skip every path.
+    return repo.run("apply", "-R", "--check", str(path), check=False).returncode == 0
+
+
+def _blocks(lines):
+    """Runs of 3 consecutive lines, stripped, blank and bracket lines aside."""
+    kept = [line.strip() for line in lines if not UNREMARKABLE.match(line)]
+    return {tuple(kept[i : i + 3]) for i in range(len(kept) - 2)}
+
+
+def _moved_code(repo, tree, path):
+    """
+    Hunks that fail because upstream moved the lines they expect (removed or
+    context lines, 3 in a row) out of their file into another one.
+    """
+    found = []
+    for hunk in parse_hunks(path):
+        target = tree / hunk.file
+        text = target.read_text(errors="replace") if target.is_file() else ""
+        if hunk.old and "\n".join(hunk.old) + "\n" in text:
+            continue  # this hunk still applies
+        gone = _blocks(hunk.old) - _blocks(text.splitlines())
+        if not gone:
+            continue
+        patterns = [arg for block in gone for arg in ("-e", max(block, key=len))]
+        grep = repo.run("grep", "-l", "-F", *patterns, check=False).stdout
+        for other in grep.splitlines():
+            if other == hunk.file:
+                continue
+            before = repo.run("show", f"old-base:{other}", check=False).stdout
+            there = _blocks((tree / other).read_text(errors="replace").splitlines())
+            if (gone & there) - _blocks(before.splitlines()):
+                line = f"conflict: upstream moved code from {hunk.file} to {other}"
+                if line not in found:
+                    found.append(line)
+    return found
+
+
 def _evidence(repo, tree, path, version):
     """Signs that a conflicting patch was merged upstream in another form."""
     info = parse_patch(path)
@@ -64,21 +109,16 @@ def _evidence(repo, tree, path, version):
                 found.append(
                     f"ticket #{info.ticket} is cited in docs/releases/{notes.name}"
                 )
-    reverse = subprocess.run(
-        ["git", "apply", "-R", "--check", str(path)],
-        cwd=tree,
-        capture_output=True,
-    )
-    if reverse.returncode == 0:
+    if _reverse_applies(repo, path):
         found.append(f"the patch reverse-applies onto {version}: its changes are there")
-    added = re.findall(
-        r"^\+\s*(?:async\s+)?(?:def|class)\s+(\w+)",
-        Path(path).read_text(errors="replace"),
-        re.MULTILINE,
-    )
+    text = Path(path).read_text(errors="replace")
+    definition = r"^{}\s*(?:async\s+)?(?:def|class)\s+(\w+)"
+    added = re.findall(definition.format(r"\+"), text, re.MULTILINE)
+    # A definition the patch removes and adds back is changed, not new.
+    changed = set(re.findall(definition.format("-"), text, re.MULTILINE))
     present = []
     for name in dict.fromkeys(added):
-        if name.startswith("test"):
+        if name.startswith("test") or name in changed:
             continue
         grep = subprocess.run(
             ["grep", "-rqE", rf"(def|class) {name}\b", "django"],
@@ -132,26 +172,41 @@ def rebase(root, python, version, sha256=None, run_tests=None):
     kept = []
     for path in paths:
         before = repo.head()
+        backport = parse_patch(path).backport_of
         if _am(repo, path, three_way=False):
             outcomes.append(Outcome(path.name, CLEAN))
         elif _am(repo, path, three_way=True):
             if repo.head() == before:
-                outcomes.append(Outcome(path.name, EMPTY))
+                status = BACKPORT_UPSTREAMED.format(backport) if backport else EMPTY
+                outcomes.append(Outcome(path.name, status, dropped=True))
                 continue
             outcomes.append(Outcome(path.name, THREE_WAY))
         else:
-            evidence = _evidence(repo, tree, path, version)
-            outcomes.append(
-                Outcome(path.name, LIKELY if evidence else CONFLICT, evidence)
-            )
+            outcomes.append(_conflict(repo, tree, path, version, backport))
             continue
         kept.append(path.name)
-    moved = all(o.status in (CLEAN, THREE_WAY, EMPTY) for o in outcomes)
+    moved = all(o.dropped or o.status in (CLEAN, THREE_WAY) for o in outcomes)
     report = _report(root, repo, old, new, outcomes, moved)
     if not moved:
         return outcomes, report, False
     _move(root, python, repo, old, new, outcomes, kept, run_tests)
     return outcomes, report, True
+
+
+def _conflict(repo, tree, path, version, backport):
+    """The outcome of a patch that does not apply, with the evidence."""
+    moved_code = _moved_code(repo, tree, path)
+    if backport:
+        # Never dropped on a guess: only when all of it is there.
+        if _reverse_applies(repo, path):
+            evidence = [f"the patch reverse-applies onto {version}"]
+            return Outcome(
+                path.name, BACKPORT_UPSTREAMED.format(backport), evidence, True
+            )
+        return Outcome(path.name, BACKPORT_CONFLICT.format(backport), moved_code)
+    # Moved code alone is no sign that upstream merged the patch.
+    evidence = _evidence(repo, tree, path, version)
+    return Outcome(path.name, LIKELY if evidence else CONFLICT, evidence + moved_code)
 
 
 def _move(root, python, repo, old, new, outcomes, kept, run_tests):
@@ -164,7 +219,7 @@ def _move(root, python, repo, old, new, outcomes, kept, run_tests):
     texts = stack.format_patches(repo, commits)
     for name, text in zip(kept, texts):
         (patches / name).write_text(text)
-    dropped = [o.name for o in outcomes if o.status == EMPTY]
+    dropped = [o.name for o in outcomes if o.dropped]
     if dropped:
         (patches / "upstreamed").mkdir(exist_ok=True)
         for name in dropped:

@@ -9,7 +9,8 @@ from .errors import ForkError
 
 TICKET_SUBJECT = re.compile(r"^(Fixed|Refs) #(\d+)(, #\d+)* -- \S.*\.$")
 TRAILER = re.compile(r"^([A-Z][A-Za-z-]+): (.+)$")
-TRAILER_KEYS = ("Bug", "Forwarded", "Applied-Upstream")
+TRAILER_KEYS = ("Bug", "Forwarded", "Applied-Upstream", "Backport-Of", "Lint-Allow")
+TICKET_URL = re.compile(r"^https://code\.djangoproject\.com/ticket/(\d+)$")
 
 
 def patches_dir(root):
@@ -90,6 +91,12 @@ class PatchInfo:
         return int(match.group(1)) if match else None
 
     @property
+    def backport_of(self):
+        """The ticket of the upstream change a backport patch mirrors, or None."""
+        match = TICKET_URL.match(self.trailers.get("Backport-Of", ""))
+        return int(match.group(1)) if match else None
+
+    @property
     def test_labels(self):
         """The folders of upstream's tests/ tree the patch changes."""
         labels = []
@@ -144,3 +151,42 @@ def parse_patch(path):
             if match and match.group(2) not in info.files:
                 info.files.append(match.group(2))
     return info
+
+
+@dataclass
+class Hunk:
+    file: str
+    old_start: int
+    new_start: int
+    lines: list = field(default_factory=list)  # (tag, text); tag is " ", "-", "+"
+
+    @property
+    def old(self):
+        """The lines the hunk expects: context and removed lines."""
+        return [text for tag, text in self.lines if tag != "+"]
+
+
+def parse_hunks(path):
+    """The hunks of a patch file's diff, in order (read, not applied)."""
+    hunks = []
+    current = None
+    remaining = [0, 0]
+    for line in Path(path).read_text(errors="replace").splitlines():
+        if remaining[0] > 0 or remaining[1] > 0:
+            tag, text = line[:1] or " ", line[1:]
+            if tag == "\\":
+                continue
+            hunks[-1].lines.append((tag, text))
+            remaining[0] -= tag != "+"
+            remaining[1] -= tag != "-"
+            continue
+        match = re.match(r"diff --git a/\S+ b/(\S+)", line)
+        if match:
+            current = match.group(1)
+            continue
+        match = re.match(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", line)
+        if match and current:
+            old, new = int(match.group(1)), int(match.group(3))
+            hunks.append(Hunk(current, old, new))
+            remaining = [int(match.group(2) or 1), int(match.group(4) or 1)]
+    return hunks

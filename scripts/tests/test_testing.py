@@ -49,6 +49,7 @@ def test_check_repeats_what_failed_at_the_end(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(cli.testing, "test_each", lambda root, python: True)
     monkeypatch.setattr(cli.testing, "test_full", failing_step)
     monkeypatch.setattr(cli, "cmd_e2e", lambda args: 0)
+    monkeypatch.setattr(cli, "_compat", lambda args: True)
     monkeypatch.setattr(cli, "_bench_quick", lambda args: True)
 
     assert cli.cmd_check(argparse.Namespace(root=tmp_path)) == 1
@@ -57,5 +58,5 @@ def test_check_repeats_what_failed_at_the_end(monkeypatch, capsys, tmp_path):
         "== test --full FAILED; its last lines were:",
         "first line of a long output",
         "  new: FAIL: shell.tests.ShellCommandTestCase.test_x",
-        "check: 6 passed, 1 failed",
+        "check: 7 passed, 1 failed",
     ]
