@@ -170,12 +170,18 @@ def check_add_then_delete(root, shown=3):
     Lines a patch adds that a later patch removes or rewrites: the earlier
     patch should have been written that way. Follows each added line through
     the later patches by its line number (the diffs are read, not applied).
-    Release notes are exempt; 'Lint-Allow: add-then-delete' in the later
-    patch's message silences it.
+    Release notes are exempt, and so are the lines of backports, which stand
+    for upstream's code; 'Lint-Allow: add-then-delete' in the later patch's
+    message silences it. Pairs listed in patches/known-add-then-delete.txt
+    (LATER EARLIER, one pair a line, # comments) are known debts: not
+    reported while they occur, reported when they no longer do.
     """
     tracked = {}  # file: {line number: (patch, text)}
     problems = []
+    known = _known_add_then_delete(root)
+    occurring = set()
     for path in series_paths(root):
+        backport = parse_patch(path).backport_of is not None
         hunks = {}
         for hunk in parse_hunks(path):
             hunks.setdefault(hunk.file, []).append(hunk)
@@ -190,7 +196,7 @@ def check_add_then_delete(root, shown=3):
             for hunk in its_hunks:
                 number = hunk.new_start
                 for tag, text in hunk.lines:
-                    if tag == "+":
+                    if tag == "+" and not backport:
                         carried[number] = (path.name, text)
                     number += tag != "-"
             tracked[file] = carried
@@ -198,6 +204,9 @@ def check_add_then_delete(root, shown=3):
         if "add-then-delete" in allow:
             continue
         for owner, lines in found.items():
+            if (path.name, owner) in known:
+                occurring.add((path.name, owner))
+                continue
             count = f"{len(lines)} line{'s' if len(lines) > 1 else ''}"
             report = [
                 f"patches/{path.name} removes lines that {owner} added: {count} "
@@ -208,7 +217,28 @@ def check_add_then_delete(root, shown=3):
             if len(lines) > shown:
                 report.append(f"    ... and {len(lines) - shown} more")
             problems.append("\n".join(report))
+    problems += [
+        f"{KNOWN_ADD_THEN_DELETE}: {later} no longer removes lines of {earlier}: "
+        "drop the line"
+        for later, earlier in sorted(known.keys() - occurring)
+    ]
     return problems
+
+
+KNOWN_ADD_THEN_DELETE = "patches/known-add-then-delete.txt"
+
+
+def _known_add_then_delete(root):
+    path = Path(root) / KNOWN_ADD_THEN_DELETE
+    if not path.exists():
+        return {}
+    known = {}
+    for line in path.read_text().splitlines():
+        pair, _, reason = line.partition("#")
+        if pair.split():
+            later, earlier = pair.split()
+            known[later, earlier] = reason.strip()
+    return known
 
 
 def check_tool_config(root):
