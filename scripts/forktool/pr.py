@@ -123,7 +123,16 @@ def warnings_for(root, path, main=None):
     info = parse_patch(path)
     notes = [f for f in info.files if f.startswith("docs/releases/")]
     for note in notes:
-        if note != f"docs/releases/{main}.txt":
+        if note == "docs/releases/index.txt":
+            continue
+        if re.fullmatch(r"docs/releases/\d+\.\d+\.\d+\.txt", note):
+            # A bug fix: upstream notes it in a patch release of the stable
+            # branch, on main too, and backports it.
+            found.append(
+                f"release note in {note}: a bug fix for the stable branch; "
+                "upstream's main may already have that file"
+            )
+        elif note != f"docs/releases/{main}.txt":
             found.append(f"release note in {note}: upstream's main wants {main}.txt")
     if not notes and any(f.startswith("django/") for f in info.files):
         found.append(f"no release note in docs/releases/{main}.txt")
