@@ -71,9 +71,12 @@ class Browser:
     def __init__(self, app):
         self.app = app
         self.cookies = {"csrftoken": CSRF_TOKEN}
+        # The ASGI messages the application sent for the last request.
+        self.messages = []
 
-    async def request(self, method, path, body=b""):
-        headers = [
+    async def request(self, method, path, body=b"", headers=(), query_string=b""):
+        """Return the response's status; extra `headers` are (bytes, bytes)."""
+        headers = list(headers) + [
             (b"host", b"127.0.0.1"),
             (
                 b"cookie",
@@ -94,7 +97,7 @@ class Browser:
             "scheme": "http",
             "path": path,
             "raw_path": path.encode(),
-            "query_string": b"",
+            "query_string": query_string,
             "root_path": "",
             "headers": headers,
             "client": ("127.0.0.1", 40000),
@@ -102,7 +105,7 @@ class Browser:
         }
         finished = asyncio.Event()
         pending = [{"type": "http.request", "body": body, "more_body": False}]
-        messages = []
+        messages = self.messages = []
 
         async def receive():
             if pending:

@@ -9,6 +9,7 @@ that anything else Django or a library prints is ignored by the parent.
     {"cmd": "storm", "hasher": "pbkdf2_sha256", "users": 4, "timeout": 120}
     {"cmd": "wsgi", "scenario": "plain/db/logged_in", "seconds": 1.5,
      "max_requests": 3000}
+    {"cmd": "bodystall", "size": 24117248, "repeats": 2}
     {"cmd": "quit"}
 """
 
@@ -36,6 +37,10 @@ def dispatch(command):
         import storm
 
         return storm.run(**command)
+    if name == "bodystall":
+        import bodystall
+
+        return bodystall.run(**command)
     if name == "wsgi":
         import syncpath
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("a/permission/", views.permission),
     path("a/login/", views.login),
     path("a/logout/", views.logout),
+    path("a/large/", views.large),
     path("s/plain/", views.sync_plain),
     path("s/private/", views.sync_private),
     path("s/permission/", views.sync_permission),

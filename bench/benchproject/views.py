@@ -1,5 +1,7 @@
 """The views the scenarios request: async ones under /a/, sync twins under /s/."""
 
+import functools
+
 from django.contrib.auth import aauthenticate, alogin, alogout, authenticate
 from django.contrib.auth import login as sync_login
 from django.contrib.auth import logout as sync_logout
@@ -8,6 +10,9 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_POST
 
 PERMISSION = "auth.view_user"
+# The large view's default body size, and its limit (a ?size= parameter).
+LARGE_BODY_SIZE = 23 * 2**20
+LARGE_BODY_MAX_SIZE = 2**28
 
 
 async def plain(request):
@@ -47,6 +52,25 @@ async def login(request):
 async def logout(request):
     await alogout(request)
     return HttpResponse("logged out")
+
+
+@functools.lru_cache(maxsize=1)
+def large_body(size):
+    """
+    A compressible text body of `size` bytes, made once: numbered CSV-like
+    rows, as a data export (gzip shrinks it about twentyfold).
+    """
+    row = b"%09d,%-8s,%-8s,The quick brown fox jumps over the lazy dog.\n"
+    words = [b"alpha", b"bravo", b"charlie", b"delta", b"echo", b"foxtrot", b"golf"]
+    count = size // len(row % (0, b"", b"")) + 1
+    rows = (row % (i, words[i % 7], words[i * 3 % 5]) for i in range(count))
+    return b"".join(rows)[:size]
+
+
+async def large(request):
+    """A large body (a response's work grows with it in some middleware)."""
+    size = min(int(request.GET.get("size", LARGE_BODY_SIZE)), LARGE_BODY_MAX_SIZE)
+    return HttpResponse(large_body(size), content_type="text/plain; charset=utf-8")
 
 
 def sync_plain(request):

@@ -12,6 +12,9 @@ when a scenario crashes.
 Standalone use:
 
     python scripts/forktool/bench.py --upstream TREE --fork TREE --out DIR [--quick]
+
+`--only PHASE ...` (not in --help: a full run is the benchmark) runs just
+these phases, e.g. `--only bodystall`; see PHASES.
 """
 
 import argparse
@@ -59,12 +62,20 @@ VIEW_PATHS = {
     "permission": "permission/",
     "not_found": "missing/",
 }
+# The phases of a run, in order: name for --only, then for the log.
+PHASES = {
+    "hops": "thread hops",
+    "storm": "login storm",
+    "bodystall": "large response body",
+    "wsgi": "sync path",
+    "throughput": "ASGI throughput",
+}
 
 
 class Plan:
     """How much work a run does; every count and duration is a bound."""
 
-    def __init__(self, quick):
+    def __init__(self, quick, only=None):
         self.quick = quick
         self.budget = 160 if quick else 520
         self.hops_timeout = 240
@@ -73,6 +84,11 @@ class Plan:
         self.storm_timeout = 60 if quick else 90
         self.throughput = not quick
         self.wsgi = not quick
+        # The large body phase: a few seconds per tree, so in quick runs too.
+        self.bodystall_size = 23 * 2**20
+        self.bodystall_rounds = 3
+        self.bodystall_repeats = 2
+        self.bodystall_timeout = 120
         self.repeats = 3
         self.concurrency = [1, 8, 32]
         self.load_seconds = 1.5
@@ -80,6 +96,13 @@ class Plan:
         self.load_max_requests = 20_000
         self.wsgi_seconds = 1.0
         self.wsgi_max_requests = 5_000
+        # A partial run (--only) has these phases whatever its mode.
+        self.only = only
+        if only:
+            self.phases = [name for name in PHASES if name in only]
+        else:
+            skipped = {"wsgi": not self.wsgi, "throughput": not self.throughput}
+            self.phases = [name for name in PHASES if not skipped.get(name)]
 
 
 def log(message):
@@ -242,6 +265,13 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def percentile(values, fraction):
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
 class Bench:
     def __init__(self, trees, python, out_dir, plan):
         self.trees = trees
@@ -255,6 +285,7 @@ class Bench:
             "meta": {},
             "hops": [],
             "storm": [],
+            "bodystall": [],
             "throughput": [],
             "wsgi": [],
             "skipped": [],
@@ -335,6 +366,34 @@ class Bench:
                         row[label].get("first_failure", "logins failed"),
                     )
             self.results["storm"].append(row)
+
+    def bodystall(self):
+        plan = self.plan
+        name = f"gzip + ETag, {plan.bodystall_size / 2**20:g} MiB body"
+        log(f"event-loop stalls: {name}")
+        runs = {label: [] for label in TREES}
+        for index in range(plan.bodystall_rounds):
+            if not self.within_budget(f"large body #{index + 1}", 15):
+                continue
+            for label in alternate(index):
+                try:
+                    runs[label].append(
+                        self.workers[label].ask(
+                            plan.bodystall_timeout,
+                            cmd="bodystall",
+                            size=plan.bodystall_size,
+                            repeats=plan.bodystall_repeats,
+                        )
+                    )
+                except WorkerError as exception:
+                    self.error(f"large body ({label})", exception)
+        row = {"body": name, "size": plan.bodystall_size}
+        for label in TREES:
+            if runs[label]:
+                row[label] = summarize_stalls(runs[label])
+        upstream, fork = (get(row, label, "gap_max_ms") for label in TREES)
+        row["ratio"] = fork / upstream if upstream and fork else None
+        self.results["bodystall"].append(row)
 
     def wsgi(self):
         log("sync path under WSGI")
@@ -452,16 +511,11 @@ class Bench:
         with tempfile.TemporaryDirectory(prefix="fork-bench-") as tmp:
             try:
                 self.start_workers(tmp)
-                phases = [("thread hops", self.hops), ("login storm", self.storm)]
-                if self.plan.wsgi:
-                    phases.append(("sync path", self.wsgi))
-                if self.plan.throughput:
-                    phases.append(("ASGI throughput", self.throughput))
-                for name, phase in phases:
+                for name in self.plan.phases:
                     try:
-                        phase()
+                        getattr(self, name)()
                     except WorkerError as exception:
-                        self.error(name, exception)
+                        self.error(PHASES[name], exception)
             except WorkerError as exception:
                 self.error("worker start", exception)
             finally:
@@ -470,7 +524,7 @@ class Bench:
         self.results["meta"]["seconds"] = round(time.monotonic() - started, 1)
         self.results["meta"]["load_average_end"] = load_average()
         write_json(self.out_dir / "results.json", self.results)
-        if not self.plan.quick:
+        if not (self.plan.quick or self.plan.only):
             self.charts()
             write_json(self.out_dir / "results.json", self.results)
         (self.out_dir / "results.md").write_text(render(self.results))
@@ -496,6 +550,33 @@ def summarize(scenario, runs):
     return row
 
 
+def summarize_stalls(runs):
+    """
+    Pool the requests of one tree's bodystall runs: the largest gap, the
+    median of per-request largest gaps, the p99 of all gaps, the median wall
+    time. The raw gaps are dropped.
+    """
+    requests = [request for run in runs for request in run["requests"]]
+    gaps = [gap for request in requests for gap in request.pop("gaps")]
+    maxima = [request["gap_max_ms"] for request in requests]
+    first = runs[0]
+    return {
+        "requests": len(requests),
+        "tick_ms": first["tick_ms"],
+        "gap_max_ms": max(maxima, default=None),
+        "gap_max_median_ms": median(maxima),
+        "gap_p99_ms": percentile(gaps, 0.99),
+        "ticks": len(gaps),
+        "wall_ms": median(request["wall_ms"] for request in requests),
+        "idle_gap_max_ms": max(run["idle_gap_max_ms"] for run in runs),
+        "compressed_bytes": first["compressed_bytes"],
+        "etag": first["etag"],
+        "hops": first["hops"],
+        "hop_calls": first["hop_calls"],
+        "runs": runs,
+    }
+
+
 def load_average():
     try:
         return [round(value, 2) for value in os.getloadavg()]
@@ -519,6 +600,7 @@ def describe_run(plan, python):
             "%Y-%m-%d %H:%M UTC"
         ),
         "mode": "quick" if plan.quick else "full",
+        "only": plan.phases if plan.only else None,
         "machine": f"{cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} "
         f"{platform.release()}",
         "python": str(python),
@@ -642,6 +724,39 @@ def render_storm(rows):
     return out
 
 
+def render_bodystall(rows):
+    out = ["## Event-loop stalls with a large response body\n"]
+    if not rows:
+        return out + ["Not run.\n"]
+    sample = next((row[t] for row in rows for t in TREES if t in row), {})
+    out.append(
+        "An async view returns an `HttpResponse` with a text body (CSV-like "
+        "rows, gzip shrinks it about twentyfold); MIDDLEWARE is "
+        "`GZipMiddleware` then `ConditionalGetMiddleware`, nothing else. "
+        f"{fmt(sample.get('requests'))} requests per tree, one at a time in "
+        "interleaved rounds, in-process through `ASGIHandler` with "
+        "`Accept-Encoding: gzip`; each response is checked to be gzipped and "
+        "to have an ETag. A ticker on the same event loop sleeping "
+        f"{fmt(sample.get('tick_ms'))} ms records the gap between its "
+        "wake-ups during each request. Figures are upstream (6.1.3) → fork; "
+        "lower is better; ratio = fork / upstream max gap. Idle gap: the "
+        "ticker alone, the machine's noise floor. Hops: threads a request "
+        "goes through (`sync_to_async`).\n"
+    )
+    table_rows = []
+    for row in rows:
+        upstream, fork = (get(row, t, "gap_max_ms") for t in TREES)
+        ratio = f"{fork / upstream:.2f}" if upstream and fork else None
+        table_rows.append(
+            [row["body"], pair(row, "gap_max_ms"), ratio]
+            + [pair(row, key) for key in ("gap_max_median_ms", "gap_p99_ms")]
+            + [pair(row, key) for key in ("wall_ms", "idle_gap_max_ms", "hops")]
+        )
+    header = ["body", "max gap ms", "ratio", "median max gap ms", "p99 gap ms"]
+    out.append(table(header + ["wall ms", "idle max gap ms", "hops"], table_rows))
+    return out
+
+
 def render_requests(title, note, rows, with_concurrency):
     out = [f"## {title}\n", note]
     if not rows:
@@ -665,8 +780,9 @@ def render(results):
     meta = results["meta"]
     trees = meta.get("trees", {})
     out = ["# Fork vs upstream benchmark\n"]
+    only = f" (only {', '.join(meta['only'])})" if meta.get("only") else ""
     out.append(
-        f"{meta['date']}, {meta['mode']} mode, {meta.get('seconds')} s. "
+        f"{meta['date']}, {meta['mode']} mode{only}, {meta.get('seconds')} s. "
         f"Machine: {meta['machine']}; load average {meta.get('load_average_start')} "
         f"at start, {meta.get('load_average_end')} at end.\n"
     )
@@ -677,24 +793,31 @@ def render(results):
             f"Python {tree.get('python')})"
         )
     out.append("")
-    out += render_hops(results["hops"])
-    out += render_storm(results["storm"])
-    out += render_requests(
-        "ASGI throughput and latency",
-        "uvicorn (asyncio loop, h11) on 127.0.0.1, one worker per tree; "
-        "keep-alive connections at each concurrency; medians of interleaved "
-        "repeats, ratio = median of per-repeat fork / upstream req/s "
-        "(> 1: fork faster). Scenario = view/session engine/client.\n",
-        results["throughput"],
-        True,
-    )
-    out += render_requests(
-        "Sync path (WSGI)",
-        "Sync twin views through `django.test.Client` (the WSGI handler "
-        "in-process), one request at a time; ratio as above.\n",
-        results["wsgi"],
-        False,
-    )
+    sections = {
+        "hops": lambda: render_hops(results["hops"]),
+        "storm": lambda: render_storm(results["storm"]),
+        "bodystall": lambda: render_bodystall(results.get("bodystall", [])),
+        "throughput": lambda: render_requests(
+            "ASGI throughput and latency",
+            "uvicorn (asyncio loop, h11) on 127.0.0.1, one worker per tree; "
+            "keep-alive connections at each concurrency; medians of interleaved "
+            "repeats, ratio = median of per-repeat fork / upstream req/s "
+            "(> 1: fork faster). Scenario = view/session engine/client.\n",
+            results["throughput"],
+            True,
+        ),
+        "wsgi": lambda: render_requests(
+            "Sync path (WSGI)",
+            "Sync twin views through `django.test.Client` (the WSGI handler "
+            "in-process), one request at a time; ratio as above.\n",
+            results["wsgi"],
+            False,
+        ),
+    }
+    for name, section in sections.items():
+        # A partial run (--only) shows only its phases.
+        if name in (meta.get("only") or sections):
+            out += section()
     for chart in meta.get("charts", []):
         out.append(f"![{Path(chart).stem}]({Path(chart).name})\n")
     if results["skipped"]:
@@ -709,7 +832,7 @@ def render(results):
     return "\n".join(out)
 
 
-def check_inputs(trees, python, quick):
+def check_inputs(trees, python, plan):
     for label, tree in trees.items():
         if not (tree / "django" / "__init__.py").is_file():
             raise ForkError(
@@ -717,7 +840,9 @@ def check_inputs(trees, python, quick):
             )
     if not (BENCH_DIR / "worker.py").is_file():
         raise ForkError(f"{BENCH_DIR} lacks the benchmark project: restore bench/")
-    modules = ["asgiref", "sqlparse"] + ([] if quick else ["uvicorn"])
+    modules = ["asgiref", "sqlparse"]
+    if "throughput" in plan.phases:
+        modules.append("uvicorn")
     probe = subprocess.run(
         [str(python), "-c", f"import {', '.join(modules)}"],
         capture_output=True,
@@ -730,11 +855,12 @@ def check_inputs(trees, python, quick):
         )
 
 
-def run(upstream_tree, fork_tree, python, out_dir, quick=False):
+def run(upstream_tree, fork_tree, python, out_dir, quick=False, only=None):
     """
     Measure both trees and write out_dir/results.md, results.json and (full
     mode) PNG charts. Return the results; raise ForkError if a scenario
-    crashed, after writing them.
+    crashed, after writing them. `only`: names of PHASES to run, instead of
+    those of the mode.
     """
     trees = {
         "upstream": Path(upstream_tree).resolve(),
@@ -743,10 +869,14 @@ def run(upstream_tree, fork_tree, python, out_dir, quick=False):
     python = Path(python)
     if not shutil.which(str(python)):
         raise ForkError(f"no Python interpreter at {python}")
-    check_inputs(trees, python, quick)
+    if len(python.parts) > 1:
+        # Children run in bench/. Not resolve(): a venv's python is a symlink.
+        python = python.absolute()
+    plan = Plan(quick, only)
+    check_inputs(trees, python, plan)
     out_dir = Path(out_dir)
     (out_dir / "logs").mkdir(parents=True, exist_ok=True)
-    results = Bench(trees, python, out_dir, Plan(quick)).run()
+    results = Bench(trees, python, out_dir, plan).run()
     log(f"wrote {out_dir / 'results.md'}")
     if results["errors"]:
         raise ForkError(
@@ -767,11 +897,24 @@ def main(argv=None):
         help="interpreter with Django's requirements and uvicorn (default: this one)",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="thread hops and PBKDF2 storm only"
+        "--quick",
+        action="store_true",
+        help="thread hops, PBKDF2 storm and large body only",
+    )
+    # Partial runs, to work on one phase: not a benchmark of their own.
+    parser.add_argument(
+        "--only", nargs="+", choices=PHASES, metavar="PHASE", help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
     try:
-        run(args.upstream, args.fork, args.python, args.out, quick=args.quick)
+        run(
+            args.upstream,
+            args.fork,
+            args.python,
+            args.out,
+            quick=args.quick,
+            only=args.only,
+        )
     except ForkError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -383,7 +383,7 @@ def parser():
     s.set_defaults(func=cmd_pr)
 
     s = sub.add_parser("bench", help="benchmark the fork against pristine upstream")
-    s.add_argument("--quick", action="store_true", help="hops and one storm only")
+    s.add_argument("--quick", action="store_true", help="hops, one storm and the large-body stall only")
     s.add_argument(
         "--out", type=Path, default=ROOT / "bench" / "results", help="output folder"
     )

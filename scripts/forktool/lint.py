@@ -9,6 +9,7 @@ try:
 except ImportError:  # pragma: no cover
     tomllib = None
 
+from .gitrepo import StackRepo
 from .series import (
     TICKET_SUBJECT,
     TICKET_URL,
@@ -17,10 +18,11 @@ from .series import (
     parse_patch,
     series_paths,
 )
+from .twins import drifts
 
 FORWARDED = re.compile(r"^(no|not-needed|https://\S+)$")
 MAX_LINE = 72
-LINT_ALLOW = ("add-then-delete",)
+LINT_ALLOW = ("add-then-delete", "twin-drift")
 
 
 def check_message(info):
@@ -96,13 +98,23 @@ def _check_fork_trailers(info, where):
             )
     allow = info.trailers.get("Lint-Allow")
     if allow is not None:
-        unknown = [a for a in re.split(r"[,\s]+", allow) if a not in LINT_ALLOW]
+        unknown = [a for a in _allowed(info) if a not in LINT_ALLOW]
         if unknown:
             problems.append(
                 f"{where}: 'Lint-Allow: {allow}': known checks are "
                 + ", ".join(LINT_ALLOW)
             )
+    if len([line for line in info.body if line.startswith("Lint-Allow:")]) > 1:
+        problems.append(
+            f"{where}: give one 'Lint-Allow:' line, the checks separated by "
+            "commas: 'Lint-Allow: add-then-delete, twin-drift'"
+        )
     return problems
+
+
+def _allowed(info):
+    """The checks a patch's 'Lint-Allow:' trailer names, comma-separated."""
+    return [a for a in re.split(r"[,\s]+", info.trailers.get("Lint-Allow", "")) if a]
 
 
 def check_diff(path):
@@ -200,8 +212,7 @@ def check_add_then_delete(root, shown=3):
                         carried[number] = (path.name, text)
                     number += tag != "-"
             tracked[file] = carried
-        allow = parse_patch(path).trailers.get("Lint-Allow", "")
-        if "add-then-delete" in allow:
+        if "add-then-delete" in _allowed(parse_patch(path)):
             continue
         for owner, lines in found.items():
             if (path.name, owner) in known:
@@ -239,6 +250,68 @@ def _known_add_then_delete(root):
             later, earlier = pair.split()
             known[later, earlier] = reason.strip()
     return known
+
+
+def check_twin_drift(root):
+    """
+    Functions a patch changes while leaving their async (or sync) twin as
+    it was, in the Python files under django/ that it modifies: a fix made
+    on one path only (forktool.twins says what counts and what's exempt).
+    Both versions of a file come from the patch's commit in the stack
+    repository. 'Lint-Allow: twin-drift' in the patch's message silences it.
+    """
+    repo = StackRepo(root)
+    if not repo.exists():
+        return ["twin-drift: no applied stack to read the files from: run `fork apply`"]
+    commits = repo.stack_commits("stack")
+    problems = []
+    for i, path in enumerate(series_paths(root)):
+        info = parse_patch(path)
+        if "twin-drift" in _allowed(info) or not any(map(_django_python, info.files)):
+            continue
+        commit = commits[i] if i < len(commits) else None
+        if commit is None or not _same_diff(repo, path, commit):
+            problems.append(
+                f"patches/{path.name}: not checked for twin drift: the stack "
+                "repository does not hold it as written; run `fork apply`"
+            )
+            continue
+        for file in _modified_python(repo, commit):
+            problems += _twin_drift(repo, path.name, commit, file)
+    return problems
+
+
+def _django_python(file):
+    return file.startswith("django/") and file.endswith(".py")
+
+
+def _same_diff(repo, path, commit):
+    """Whether a commit makes a patch file's diff (git patch-id says)."""
+    ids = [
+        repo.run("patch-id", "--stable", input=diff).stdout.split()[:1]
+        for diff in (path.read_text(errors="replace"), repo.out("show", commit))
+    ]
+    return ids[0] == ids[1]
+
+
+def _modified_python(repo, commit):
+    """The Python files under django/ that a commit modifies (not creates)."""
+    out = repo.out(
+        "diff-tree", "-r", "--no-commit-id", "--name-only", "--diff-filter=M", commit
+    )
+    return [file for file in out.splitlines() if _django_python(file)]
+
+
+def _twin_drift(repo, name, commit, file):
+    before = repo.out("show", f"{commit}^:{file}")
+    after = repo.out("show", f"{commit}:{file}")
+    return [
+        f"patches/{name}: changes {d.changed} ({file}:{d.changed_line}) but not "
+        f"its twin {d.twin} ({file}:{d.twin_line}); change both, or add "
+        "'Lint-Allow: twin-drift' to the patch message if the one-sided change "
+        "is intended"
+        for d in drifts(before, after)
+    ]
 
 
 def check_tool_config(root):
@@ -306,6 +379,7 @@ def lint(root, python, linters=True):
         problems += check_diff(path)
         touched += [f for f in info.files if f not in touched]
     problems += check_add_then_delete(root)
+    problems += check_twin_drift(root)
     problems += check_tool_config(root)
     if linters:
         problems += run_linters(root, python, touched)
