@@ -107,6 +107,32 @@ class PatchInfo:
                     labels.append(parts[1])
         return labels
 
+    @property
+    def test_modules(self):
+        """
+        The test modules the patch changes (auth_tests.test_hashers), or the
+        whole folder where it changes anything else there (models, urls,
+        templates): the tests of this patch, narrower than test_labels.
+        """
+        labels = []
+        for path in self.files:
+            parts = path.split("/")
+            if parts[0] != "tests" or len(parts) < 3 or parts[1] == "requirements":
+                continue
+            name = parts[-1]
+            if name.endswith(".py") and name.startswith("test"):
+                label = ".".join(parts[1:-1] + [name[: -len(".py")]])
+            else:
+                label = parts[1]
+            if label not in labels:
+                labels.append(label)
+        apps = set(labels)
+        return [
+            label
+            for label in labels
+            if "." not in label or label.split(".")[0] not in apps
+        ]
+
 
 def _unfold_subject(lines, start):
     subject = lines[start][len("Subject: ") :]

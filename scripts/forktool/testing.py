@@ -128,7 +128,7 @@ def test(root, python, labels=None):
 
 
 def _run_prefix(root, python, repo, paths, count):
-    labels = parse_patch(paths[count - 1]).test_labels
+    labels = parse_patch(paths[count - 1]).test_modules
     name = paths[count - 1].name
     if not labels:
         print(f"[{count}/{len(paths)}] {name}: changes no tests/, skipped")

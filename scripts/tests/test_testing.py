@@ -60,3 +60,29 @@ def test_check_repeats_what_failed_at_the_end(monkeypatch, capsys, tmp_path):
         "  new: FAIL: shell.tests.ShellCommandTestCase.test_x",
         "check: 7 passed, 1 failed",
     ]
+
+
+def test_each_prefix_runs_the_test_modules_its_patch_changes():
+    from forktool.series import PatchInfo
+
+    info = PatchInfo(
+        name="x.patch",
+        files=[
+            "django/contrib/auth/hashers.py",
+            "tests/auth_tests/test_hashers.py",
+            "tests/auth_tests/test_models.py",
+            "tests/sessions_tests/tests.py",
+            "tests/middleware/views.py",
+            "tests/middleware/test_default_stack.py",
+            "tests/requirements/py3.txt",
+        ],
+    )
+    # A change to anything else in a folder (views, models, urls) runs the
+    # folder's tests.
+    assert info.test_modules == [
+        "auth_tests.test_hashers",
+        "auth_tests.test_models",
+        "sessions_tests.tests",
+        "middleware",
+    ]
+    assert info.test_labels == ["auth_tests", "sessions_tests", "middleware"]
