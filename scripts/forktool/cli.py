@@ -23,6 +23,11 @@ def cmd_setup(args):
     venv.install(args.root, python)
     print(f"set up: {args.root / venv.VENV} with the patched Django (editable)")
     print(f"activate it with: source {venv.VENV}/bin/activate")
+    print(
+        "tests on PostgreSQL, Redis and Memcached, as CI runs them: "
+        ".ci/services start; python3 scripts/fork test --services; "
+        ".ci/services stop"
+    )
 
 
 def cmd_apply(args):
@@ -111,6 +116,8 @@ def cmd_test(args):
         ok = testing.test_each(args.root, python)
     elif args.full:
         ok = testing.test_full(args.root, python)
+    elif args.services:
+        ok = testing.test_services(args.root, python, args.labels)
     else:
         ok = testing.test(args.root, python, args.labels)
     return 0 if ok else 1
@@ -219,6 +226,7 @@ def cmd_check(args):
         ("tool tests", lambda: _tool_tests(args.root, python)),
         ("test --each", lambda: testing.test_each(args.root, python)),
         ("test --full", lambda: testing.test_full(args.root, python)),
+        ("test --services", lambda: testing.test_services(args.root, python)),
         ("e2e", lambda: cmd_e2e(args) == 0),
         ("compat", lambda: _compat(args)),
         ("bench --quick", lambda: _bench_quick(args)),
@@ -367,6 +375,11 @@ def parser():
     group.add_argument(
         "--full", action="store_true", help="the whole suite vs pristine"
     )
+    group.add_argument(
+        "--services",
+        action="store_true",
+        help="on PostgreSQL, Redis and Memcached (.ci/services start)",
+    )
     s.add_argument("labels", nargs="*", help="test labels (default: the stack's)")
     s.set_defaults(func=cmd_test)
 
@@ -383,7 +396,11 @@ def parser():
     s.set_defaults(func=cmd_pr)
 
     s = sub.add_parser("bench", help="benchmark the fork against pristine upstream")
-    s.add_argument("--quick", action="store_true", help="hops, one storm and the large-body stall only")
+    s.add_argument(
+        "--quick",
+        action="store_true",
+        help="hops, one storm and the large-body stall only",
+    )
     s.add_argument(
         "--out", type=Path, default=ROOT / "bench" / "results", help="output folder"
     )

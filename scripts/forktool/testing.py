@@ -2,6 +2,7 @@
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -54,16 +55,19 @@ def ran_count(output):
     return int(match.group(1)) if match else 0
 
 
-def runtests(tree, python, labels, log, extra=(), script=("runtests.py",)):
+def runtests(
+    tree, python, labels, log, extra=(), script=("runtests.py",), pythonpath=()
+):
     """
     Run tests/runtests.py of `tree` (or `script`, the interpreter's arguments
-    that run it); return (returncode, output, seconds).
+    that run it), with `pythonpath` after the tree on the path; return
+    (returncode, output, seconds).
     """
     tree = Path(tree)
     cmd = [str(python), *script, "--parallel", parallel(), "--noinput", *extra]
     cmd += list(labels)
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(tree)
+    env["PYTHONPATH"] = os.pathsep.join([str(tree), *map(str, pythonpath)])
     env.setdefault("PYTHONHASHSEED", "0")
     started = time.monotonic()
     # Some upstream tests read sys.stdin (shell.tests calls isatty()): give
@@ -113,14 +117,15 @@ def report(title, code, output, seconds, log, known=()):
     return ok
 
 
+def default_labels(root):
+    """The labels the stack's patches change, then the core ones."""
+    labels = stack_labels(root)
+    return labels + [label for label in CORE_LABELS if label not in labels]
+
+
 def test(root, python, labels=None):
     root = Path(root)
-    labels = (
-        list(labels)
-        if labels
-        else stack_labels(root)
-        + [label for label in CORE_LABELS if label not in stack_labels(root)]
-    )
+    labels = list(labels) if labels else default_labels(root)
     log = log_path(root, "test")
     code, output, seconds = runtests(root, python, labels, log)
     known = known_failures(root, python, labels) if code else ()
@@ -234,3 +239,56 @@ def test_full(root, python):
         print("\n".join(output.strip().splitlines()[-15:]))
         return False
     return not new
+
+
+# The services .ci/services starts, and the settings that use them.
+SERVICES = [
+    ("PostgreSQL", "POSTGRESQL", 54329),
+    ("Redis", "REDIS", 63799),
+    ("Memcached", "MEMCACHED", 11219),
+]
+SERVICES_SETTINGS = Path(__file__).resolve().parents[1] / "services"
+
+
+def services_down():
+    """The services of .ci/services that don't answer on 127.0.0.1."""
+    down = []
+    for name, key, default in SERVICES:
+        port = int(os.environ.get(f"FORK_{key}_PORT", default))
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        except OSError:
+            down.append(f"{name} on :{port}")
+    return down
+
+
+def test_services(root, python, labels=None):
+    """
+    The labels on PostgreSQL, with Redis and Memcached caches; failures that
+    pristine upstream shows on the same services don't count. Skipped when
+    the services aren't running, unless FORK_REQUIRE_SERVICES is set (CI).
+    """
+    root = Path(root)
+    down = services_down()
+    if down:
+        message = f"not running: {', '.join(down)}; start them: .ci/services start"
+        if os.environ.get("FORK_REQUIRE_SERVICES"):
+            print(f"tests on services: FAILED, {message}")
+            return False
+        print(f"tests on services: skipped, {message}")
+        return True
+    labels = list(labels) if labels else default_labels(root)
+    extra = ["--settings=fork_services_settings"]
+    path = [SERVICES_SETTINGS]
+    log = log_path(root, "services")
+    code, output, seconds = runtests(root, python, labels, log, extra, pythonpath=path)
+    known = ()
+    if code:
+        tree = upstream.pristine_tree(root, python)
+        pristine_log = log_path(root, "services-pristine")
+        _, pristine_output, _ = runtests(
+            tree, python, labels, pristine_log, extra, pythonpath=path
+        )
+        known = failures_of(pristine_output)
+    title = f"tests on PostgreSQL, Redis and Memcached ({' '.join(labels)})"
+    return report(title, code, output, seconds, log, known)

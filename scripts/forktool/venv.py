@@ -77,13 +77,15 @@ def install(root, python):
             "installing the patched Django failed: "
             + (out.stderr.strip().splitlines() or ["?"])[-1]
         )
-    requirements = root / "tests" / "requirements" / "py3.txt"
     left_out = left_out_requirements()
     wanted = []
-    for line in requirements.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line and _requirement_name(line) not in left_out:
-            wanted.append(line)
+    # postgres.txt: `test --services` runs the tests on PostgreSQL.
+    for name in ("py3.txt", "postgres.txt"):
+        requirements = root / "tests" / "requirements" / name
+        for line in requirements.read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line and _requirement_name(line) not in left_out:
+                wanted.append(line)
     wanted += TOOL_REQUIREMENTS
     out = pip(python, "install", *wanted)
     if out.returncode != 0:
