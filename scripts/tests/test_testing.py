@@ -48,6 +48,7 @@ def test_check_repeats_what_failed_at_the_end(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(cli, "_tool_tests", lambda root, python: True)
     monkeypatch.setattr(cli.testing, "test_each", lambda root, python: True)
     monkeypatch.setattr(cli.testing, "test_full", failing_step)
+    monkeypatch.setattr(cli.testing, "test_services", lambda root, python: True)
     monkeypatch.setattr(cli, "cmd_e2e", lambda args: 0)
     monkeypatch.setattr(cli, "_compat", lambda args: True)
     monkeypatch.setattr(cli, "_bench_quick", lambda args: True)
@@ -58,7 +59,7 @@ def test_check_repeats_what_failed_at_the_end(monkeypatch, capsys, tmp_path):
         "== test --full FAILED; its last lines were:",
         "first line of a long output",
         "  new: FAIL: shell.tests.ShellCommandTestCase.test_x",
-        "check: 7 passed, 1 failed",
+        "check: 8 passed, 1 failed",
     ]
 
 
@@ -86,3 +87,24 @@ def test_each_prefix_runs_the_test_modules_its_patch_changes():
         "middleware",
     ]
     assert info.test_labels == ["auth_tests", "sessions_tests", "middleware"]
+
+
+def test_services_step_skips_without_services_unless_ci_requires_them(
+    monkeypatch, capsys, tmp_path
+):
+    import socket
+
+    from forktool import testing
+
+    # A port nothing listens on: bound, never listening.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        monkeypatch.setattr(testing, "SERVICES", [("Redis", "REDIS", port)])
+        monkeypatch.delenv("FORK_REDIS_PORT", raising=False)
+        monkeypatch.delenv("FORK_REQUIRE_SERVICES", raising=False)
+        assert testing.test_services(tmp_path, sys.executable) is True
+        assert "skipped, not running: Redis on" in capsys.readouterr().out
+        monkeypatch.setenv("FORK_REQUIRE_SERVICES", "1")
+        assert testing.test_services(tmp_path, sys.executable) is False
+        assert ".ci/services start" in capsys.readouterr().out
