@@ -38,12 +38,43 @@ def engine_path(engine):
     return f"django.contrib.sessions.backends.{engine}"
 
 
+def ensure_database():
+    """
+    With BENCH_SERVICES, create the PostgreSQL database of the settings if it
+    is missing (connecting to the server's `postgres` database to do so).
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if not database["ENGINE"].endswith("postgresql"):
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        host=database["HOST"],
+        port=database["PORT"],
+        user=database["USER"],
+        password=database["PASSWORD"],
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]
+        ).fetchone()
+        if not exists:
+            connection.execute(
+                sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database["NAME"]))
+            )
+
+
 def setup_django():
     """Configure Django, migrate the database, create the benchmark user."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchproject.settings")
     import django
 
     django.setup()
+    ensure_database()
 
     from django.contrib.auth.models import Permission, User
     from django.core.management import call_command

@@ -161,11 +161,11 @@ async def measure_cell(engine, auth, view):
     }
 
 
-async def measure_matrix(engines=ENGINES):
+async def measure_matrix(engines=ENGINES, views=VIEWS):
     results = []
     for engine in engines:
         for auth in AUTH_STATES:
-            for view in VIEWS:
+            for view in views:
                 cell = {"engine": engine, "auth": auth, "view": view}
                 try:
                     # The first run warms caches (URL resolver, content
@@ -179,5 +179,6 @@ async def measure_matrix(engines=ENGINES):
     return results
 
 
-def run():
-    return asyncio.run(measure_matrix())
+def run(engines=None, views=None):
+    """Every cell of engines × AUTH_STATES × views (default: all of them)."""
+    return asyncio.run(measure_matrix(engines or ENGINES, views or VIEWS))

@@ -5,8 +5,14 @@ A small HTTP/1.1 load generator for loopback servers (stdlib only).
         --seconds 2 --max-requests 20000
 
 Each of the --concurrency connections sends requests back to back with
-keep-alive. It stops at --max-requests or after --seconds, whichever comes
-first, and prints one JSON line: requests, req/s, p50/p99 latency, statuses.
+keep-alive. After --warmup seconds, it counts the responses that arrive
+during --seconds; it stops sending at --max-requests or then, whichever
+comes first, waits at most --grace seconds for the requests in flight, and
+prints one JSON line: requests, req/s, p50/p99 latency, statuses, non-200
+responses, connection errors (by exception) and connections still waiting
+for an answer when the run was cut off. With --whole-run (and no
+--warmup), all responses count, over the time from the first request to the
+last response.
 """
 
 import argparse
@@ -72,53 +78,87 @@ async def log_in(port, path):
     return cookies
 
 
+# A connection that fails (refused, reset, closed by the server) counts as
+# one error, then is opened again, until the run ends.
+CONNECTION_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError)
+RECONNECT_DELAY = 0.01
+
+
 async def load(args):
     cookies = {"csrftoken": CSRF_TOKEN}
     if args.login:
         cookies = await log_in(args.port, args.login_path)
     request = encode_request("GET", args.path, cookies)
+    # Requests whose response arrives in the measuring window count for the
+    # throughput and latencies, whenever they were sent (with many
+    # connections on a slow server, a response may take longer than the
+    # warm-up). Statuses and errors count over the whole run, warm-up and
+    # the drain of in-flight requests after the window included.
+    # --whole-run: every response counts, over the time from the first
+    # request to the last response (for many connections to a slow server,
+    # whose responses come in waves longer than any window).
     latencies = []
     statuses = Counter()
-    state = {"measuring": False, "sent": 0}
-    deadline = time.perf_counter() + args.warmup + args.seconds
+    errors = Counter()
+    state = {"sent": 0, "last": None}
+    first_sent = time.perf_counter()
+    window_start = first_sent + args.warmup
+    deadline = window_start + args.seconds
+
+    def running():
+        return time.perf_counter() < deadline and state["sent"] < args.max_requests
 
     async def connection():
-        reader, writer = await asyncio.open_connection(HOST, args.port)
-        try:
-            while time.perf_counter() < deadline and state["sent"] < args.max_requests:
-                measuring = state["measuring"]
-                if measuring:
+        while running():
+            writer = None
+            try:
+                reader, writer = await asyncio.open_connection(HOST, args.port)
+                while running():
                     state["sent"] += 1
-                started = time.perf_counter()
-                writer.write(request)
-                status, _ = await read_response(reader)
-                if measuring:
-                    latencies.append(time.perf_counter() - started)
+                    started = time.perf_counter()
+                    writer.write(request)
+                    status, _ = await read_response(reader)
+                    now = time.perf_counter()
                     statuses[status] += 1
-        finally:
-            writer.close()
+                    state["last"] = now
+                    if args.whole_run or window_start <= now <= deadline:
+                        latencies.append(now - started)
+            except CONNECTION_ERRORS as error:
+                errors[type(error).__name__] += 1
+                await asyncio.sleep(RECONNECT_DELAY)
+            finally:
+                if writer is not None:
+                    writer.close()
 
     tasks = [asyncio.create_task(connection()) for _ in range(args.concurrency)]
-    await asyncio.sleep(args.warmup)
-    state["measuring"] = True
-    started = time.perf_counter()
-    try:
-        # In-flight requests may outlive the deadline: bound them too.
-        await asyncio.wait_for(asyncio.gather(*tasks), args.seconds + args.grace)
-    except TimeoutError:
-        pass
-    elapsed = time.perf_counter() - started
+    # In-flight requests may outlive the deadline: bound them too.
+    timeout = deadline + args.grace - time.perf_counter()
+    done, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    if args.whole_run:
+        elapsed = (state["last"] or first_sent) - first_sent
+    else:
+        elapsed = min(time.perf_counter(), deadline) - window_start
     latencies.sort()
     count = len(latencies)
     return {
+        "concurrency": args.concurrency,
         "requests": count,
         "seconds": elapsed,
-        "req_per_s": count / elapsed if elapsed else 0.0,
+        "req_per_s": count / elapsed if elapsed > 0 else 0.0,
         "p50_ms": latencies[count // 2] * 1000 if count else None,
         "p99_ms": (
             latencies[min(count - 1, int(count * 0.99))] * 1000 if count else None
         ),
+        "sent": state["sent"],
         "statuses": {str(k): v for k, v in statuses.items()},
+        # Responses other than 200, connection errors, and connections still
+        # waiting for an answer when the run was cut off.
+        "non_200": sum(v for k, v in statuses.items() if k != 200),
+        "connection_errors": dict(errors),
+        "unfinished": len(pending),
     }
 
 
@@ -133,6 +173,7 @@ def main():
     parser.add_argument("--warmup", type=float, default=0.3)
     parser.add_argument("--grace", type=float, default=10.0)
     parser.add_argument("--max-requests", type=int, default=50_000)
+    parser.add_argument("--whole-run", action="store_true")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(load(args))))
 

@@ -6,6 +6,7 @@ one per line from stdin. Answers are stdout lines starting with MARKER, so
 that anything else Django or a library prints is ignored by the parent.
 
     {"cmd": "hops"}
+    {"cmd": "hops", "engines": ["cache", "cached_db"], "views": ["plain"]}
     {"cmd": "storm", "hasher": "pbkdf2_sha256", "users": 4, "timeout": 120}
     {"cmd": "wsgi", "scenario": "plain/db/logged_in", "seconds": 1.5,
      "max_requests": 3000}
@@ -32,7 +33,7 @@ def dispatch(command):
     if name == "hops":
         import hops
 
-        return {"cells": hops.run()}
+        return {"cells": hops.run(**command)}
     if name == "storm":
         import storm
 

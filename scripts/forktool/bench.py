@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import queue
+import re
 import shutil
 import socket
 import statistics
@@ -31,6 +32,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 if __package__:
@@ -69,7 +72,20 @@ PHASES = {
     "bodystall": "large response body",
     "wsgi": "sync path",
     "throughput": "ASGI throughput",
+    "services": "real services (PostgreSQL + Redis)",
 }
+# The services phase: session engines on PostgreSQL + Redis, the ports of
+# .ci/services (scripts/services/fork_services_settings.py reads the same
+# variables), a database and a Redis database number per tree.
+SERVICES_HOST = "127.0.0.1"
+SERVICE_PORTS = {
+    "PostgreSQL": ("FORK_POSTGRESQL_PORT", 54329),
+    "Redis": ("FORK_REDIS_PORT", 63799),
+}
+SERVICES_DATABASES = {"upstream": ("bench_upstream", 1), "fork": ("bench_fork", 2)}
+SERVICES_HOPS_ENGINES = ["db", "cache", "cached_db"]
+# view/engine/auth scenarios loaded under uvicorn.
+SERVICES_SCENARIOS = ["plain/cache/logged_in", "plain/cached_db/logged_in"]
 
 
 class Plan:
@@ -96,6 +112,19 @@ class Plan:
         self.load_max_requests = 20_000
         self.wsgi_seconds = 1.0
         self.wsgi_max_requests = 5_000
+        self.wsgi_repeats = 5
+        # Real services: at most services_budget seconds of the run.
+        self.services_budget = 60 if quick else 90
+        self.services_scenarios = (
+            SERVICES_SCENARIOS[:1] if quick else SERVICES_SCENARIOS
+        )
+        self.services_concurrency = [1, 200] if quick else [1, 32, 200]
+        self.services_repeats = 1 if quick else 2
+        self.services_top_repeats = 1
+        self.services_load_seconds = 1.0 if quick else 1.2
+        self.services_warmup_seconds = 0.5
+        # Bounds the drain of in-flight requests after a run's sending time.
+        self.services_grace = 40
         # A partial run (--only) has these phases whatever its mode.
         self.only = only
         if only:
@@ -130,18 +159,24 @@ class WorkerError(Exception):
 
 
 class Worker:
-    """A bench/worker.py child for one tree, answering JSON commands."""
+    """
+    A bench/worker.py child for one tree, answering JSON commands. `env`:
+    extra environment variables (the settings' BENCH_*), also given to the
+    tree's uvicorn servers; `tag` names its log files apart.
+    """
 
-    def __init__(self, label, tree, python, data_dir, log_dir):
+    def __init__(self, label, tree, python, data_dir, log_dir, env=None, tag=""):
         self.label = label
         self.tree = tree
         self.python = python
         self.data_dir = data_dir
-        self.stderr = open(log_dir / f"{label}-worker.log", "w")
+        self.env = dict(env or {})
+        self.log_prefix = f"{label}{tag}"
+        self.stderr = open(log_dir / f"{self.log_prefix}-worker.log", "w")
         self.process = subprocess.Popen(
             [str(python), str(BENCH_DIR / "worker.py")],
             cwd=BENCH_DIR,
-            env=child_env(tree, data_dir),
+            env=child_env(tree, data_dir, **self.env),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
@@ -205,17 +240,18 @@ def free_port():
 class Server:
     """uvicorn serving the bench project of one tree on loopback."""
 
-    def __init__(self, worker, scenario, log_dir):
+    def __init__(self, worker, scenario, log_dir, **env):
         view, engine, _ = scenario.split("/")
         self.port = free_port()
         self.label = worker.label
         self.scenario = scenario
         self.data_dir = worker.data_dir
         name = scenario.replace("/", "-")
-        self.stderr = open(log_dir / f"{worker.label}-uvicorn-{name}.log", "w")
+        self.stderr = open(log_dir / f"{worker.log_prefix}-uvicorn-{name}.log", "w")
         env = child_env(
             worker.tree,
             worker.data_dir,
+            **{**worker.env, **env},
             BENCH_SESSION_ENGINE=engine,
             BENCH_LOGIN_REQUIRED="1" if view == "login_required_mw" else "0",
         )
@@ -243,6 +279,19 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         raise WorkerError(f"{self.label} uvicorn not listening after {timeout}s")
+
+    def ticker(self, method):
+        """Start (POST) or stop and read (GET) the server's loop ticker."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/_bench/ticker/",
+            method=method,
+            data=b"" if method == "POST" else None,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+        except (OSError, ValueError) as exception:
+            raise WorkerError(f"{self.label} loop ticker: {exception}")
 
     def close(self):
         if self.process.poll() is None:
@@ -288,6 +337,7 @@ class Bench:
             "bodystall": [],
             "throughput": [],
             "wsgi": [],
+            "services": {},
             "skipped": [],
             "errors": [],
         }
@@ -398,7 +448,7 @@ class Bench:
     def wsgi(self):
         log("sync path under WSGI")
         rows = {scenario: {label: [] for label in TREES} for scenario in SCENARIOS}
-        for repeat in range(self.plan.repeats):
+        for repeat in range(self.plan.wsgi_repeats):
             for index, scenario in enumerate(SCENARIOS):
                 what = f"sync path {scenario} #{repeat + 1}"
                 if not self.within_budget(what, self.plan.wsgi_seconds + 5):
@@ -459,15 +509,22 @@ class Bench:
                 row["concurrency"] = concurrency
                 self.results["throughput"].append(row)
 
-    def load(self, server, concurrency):
-        """One bounded loadgen.py run against a server; None if it failed."""
+    def load(self, server, concurrency, seconds=None, whole_run=False, grace=10):
+        """
+        One bounded loadgen.py run against a server; None if it failed.
+        `whole_run`: no warm-up, every response counts (see loadgen.py).
+        """
         view, _, auth = server.scenario.split("/")
         plan = self.plan
+        seconds = seconds or plan.load_seconds
         command = [str(self.python), str(BENCH_DIR / "loadgen.py")]
         command += ["--port", str(server.port), "--path", f"/a/{VIEW_PATHS[view]}"]
         command += ["--concurrency", str(concurrency)]
-        command += ["--seconds", str(plan.load_seconds)]
-        command += ["--warmup", str(plan.load_warmup)]
+        command += ["--seconds", str(seconds), "--grace", str(grace)]
+        if whole_run:
+            command += ["--warmup", "0", "--whole-run"]
+        else:
+            command += ["--warmup", str(plan.load_warmup)]
         command += ["--max-requests", str(plan.load_max_requests)]
         if auth == "logged_in":
             command.append("--login")
@@ -479,7 +536,7 @@ class Bench:
                 env=child_env(self.trees[server.label], server.data_dir),
                 capture_output=True,
                 text=True,
-                timeout=plan.load_seconds + 60,
+                timeout=seconds + grace + 60,
             )
         except subprocess.TimeoutExpired:
             self.error(where, "hung")
@@ -488,6 +545,147 @@ class Bench:
             self.error(where, (out.stderr.strip().splitlines() or ["failed"])[-1])
             return None
         return json.loads(out.stdout)
+
+    def services(self):
+        """
+        Hops, then ASGI load with a loop ticker, each tree on its own
+        PostgreSQL database and Redis database number; skipped (not an
+        error) when the services do not answer.
+        """
+        missing = services_missing(self.python)
+        if missing:
+            log(f"real services: skipped, {missing}")
+            self.results["skipped"].append(f"real services: {missing}")
+            return
+        plan = self.plan
+        deadline = time.monotonic() + plan.services_budget
+        log(f"real services: PostgreSQL + Redis, up to {plan.services_budget} s")
+        ports = service_ports()
+        results = self.results["services"] = {
+            "postgresql": f"{SERVICES_HOST}:{ports['PostgreSQL']}",
+            "redis": f"{SERVICES_HOST}:{ports['Redis']}",
+            "databases": {},
+            "hops": [],
+            "throughput": [],
+        }
+        workers, servers = {}, {}
+        try:
+            for label in TREES:
+                name, redis_db = SERVICES_DATABASES[label]
+                results["databases"][label] = {"postgresql": name, "redis": redis_db}
+                data_dir = self.tmp / f"{label}-services"
+                data_dir.mkdir(exist_ok=True)
+                workers[label] = Worker(
+                    label,
+                    self.trees[label],
+                    self.python,
+                    data_dir,
+                    self.log_dir,
+                    env={
+                        "BENCH_SERVICES": "1",
+                        "BENCH_PG_NAME": name,
+                        "BENCH_REDIS_DB": str(redis_db),
+                    },
+                    tag="-services",
+                )
+            for worker in workers.values():
+                worker.wait_ready()
+            self.services_hops(workers)
+            for scenario in plan.services_scenarios:
+                for label in TREES:
+                    servers[scenario, label] = Server(
+                        workers[label], scenario, self.log_dir, BENCH_TICKER="1"
+                    )
+            for server in servers.values():
+                server.wait_ready()
+            runs = self.services_load(servers, deadline)
+        finally:
+            for server in servers.values():
+                server.close()
+            for worker in workers.values():
+                worker.close()
+        results["server_errors"] = [
+            {"scenario": scenario, "tree": label, "error": error, "count": count}
+            for (scenario, label), server in servers.items()
+            for error, count in server_errors(Path(server.stderr.name)).items()
+        ]
+        for (scenario, concurrency), by_tree in runs.items():
+            if all(by_tree.get(label) for label in TREES):
+                row = summarize(scenario, by_tree)
+                row["concurrency"] = concurrency
+                results["throughput"].append(row)
+                for label in TREES:
+                    errors = row[label]["errors"]
+                    if errors:
+                        log(
+                            f"real services: {scenario} c={concurrency} {label}: "
+                            f"{errors} failed requests ({failures(row[label])})"
+                        )
+
+    def services_hops(self, workers):
+        for label in TREES:
+            workers[label].send(cmd="hops", engines=SERVICES_HOPS_ENGINES)
+        cells = {}
+        for label in TREES:
+            answer = workers[label].receive(self.plan.hops_timeout)
+            for cell in answer["cells"]:
+                key = (cell.pop("engine"), cell.pop("auth"), cell.pop("view"))
+                cells.setdefault(key, {})[label] = cell
+                if "error" in cell:
+                    where = f"services hops {'/'.join(key)} ({label})"
+                    self.error(where, cell["error"])
+        for (engine, auth, view), by_tree in cells.items():
+            self.results["services"]["hops"].append(
+                {"engine": engine, "auth": auth, "view": view, **by_tree}
+            )
+
+    def services_load(self, servers, deadline):
+        """
+        Interleaved loadgen runs, each counting every response from the first
+        request to the last (at 200 connections, the responses of a slow
+        server come in waves). The top concurrency, the slowest to drain,
+        runs in the first services_top_repeats repeats only, with the loop
+        ticker on.
+        """
+        plan = self.plan
+        top = max(plan.services_concurrency)
+        for server in servers.values():
+            # Not recorded: imports, URL resolver, first connections.
+            self.load(server, 1, plan.services_warmup_seconds)
+        runs = {}
+        for repeat in range(plan.services_repeats):
+            for index, scenario in enumerate(plan.services_scenarios):
+                for offset, concurrency in enumerate(plan.services_concurrency):
+                    ticking = concurrency == top
+                    if ticking and repeat >= plan.services_top_repeats:
+                        continue
+                    what = f"services {scenario} c={concurrency} #{repeat + 1}"
+                    # Many connections to a slow server take long to drain.
+                    needed = 2 * (plan.services_load_seconds + (9 if ticking else 2))
+                    if time.monotonic() + needed > deadline:
+                        self.results["skipped"].append(f"{what}: phase budget")
+                        continue
+                    if not self.within_budget(what, needed):
+                        continue
+                    for label in alternate(repeat + index + offset):
+                        server = servers[scenario, label]
+                        if ticking:
+                            server.ticker("POST")
+                        result = self.load(
+                            server,
+                            concurrency,
+                            plan.services_load_seconds,
+                            whole_run=True,
+                            grace=plan.services_grace,
+                        )
+                        loop = server.ticker("GET") if ticking else None
+                        if result is None:
+                            continue
+                        if loop is not None:
+                            result["loop"] = loop
+                        by_tree = runs.setdefault((scenario, concurrency), {})
+                        by_tree.setdefault(label, []).append(result)
+        return runs
 
     def charts(self):
         out = subprocess.run(
@@ -509,6 +707,7 @@ class Bench:
         self.results["meta"] = describe_run(self.plan, self.python)
         self.results["meta"]["trees"] = {}
         with tempfile.TemporaryDirectory(prefix="fork-bench-") as tmp:
+            self.tmp = Path(tmp)
             try:
                 self.start_workers(tmp)
                 for name in self.plan.phases:
@@ -541,13 +740,131 @@ def summarize(scenario, runs):
             "p99_ms": median(run["p99_ms"] for run in runs[label]),
             "runs": runs[label],
         }
+    for label in TREES:
+        if all("non_200" in run for run in runs[label]):
+            row[label].update(count_failures(runs[label]))
+        loops = [run["loop"] for run in runs[label] if "loop" in run]
+        if loops:
+            row[label]["loop_gap_max_ms"] = max(
+                loop["gap_max_ms"] for loop in loops if loop["gap_max_ms"] is not None
+            )
+            row[label]["loop_gap_p99_ms"] = median(loop["gap_p99_ms"] for loop in loops)
+            row[label]["loop_ticks"] = sum(loop["ticks"] for loop in loops)
     ratios = [
         fork["req_per_s"] / upstream["req_per_s"]
         for upstream, fork in zip(runs["upstream"], runs["fork"])
         if upstream["req_per_s"]
     ]
     row["ratio"] = median(ratios)
+    row.update(spread(ratios))
     return row
+
+
+def spread(values):
+    """The spread of per-repeat ratios: all of them, min, max, quartiles."""
+    values = sorted(values)
+    if not values:
+        return {"ratios": []}
+    low, high = values[0], values[-1]
+    if len(values) > 1:
+        q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    else:
+        q1 = q3 = low
+    return {
+        "ratios": [round(value, 4) for value in values],
+        "ratio_min": low,
+        "ratio_max": high,
+        "ratio_q1": q1,
+        "ratio_q3": q3,
+    }
+
+
+def count_failures(runs):
+    """
+    Failed requests of a tree's load runs: responses other than 200,
+    connection errors by exception name, connections left waiting.
+    """
+    statuses, connection_errors = {}, {}
+    for run in runs:
+        for status, count in run["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+        for name, count in run.get("connection_errors", {}).items():
+            connection_errors[name] = connection_errors.get(name, 0) + count
+    non_200 = sum(run["non_200"] for run in runs)
+    unfinished = sum(run.get("unfinished", 0) for run in runs)
+    return {
+        "requests": sum(run["requests"] for run in runs),
+        "statuses": statuses,
+        "non_200": non_200,
+        "connection_errors": connection_errors,
+        "unfinished": unfinished,
+        "errors": non_200 + sum(connection_errors.values()) + unfinished,
+    }
+
+
+def failures(summary):
+    """ "500×3, ConnectionResetError×1" for a tree's count_failures()."""
+    parts = [
+        f"{status}×{count}"
+        for status, count in sorted(summary.get("statuses", {}).items())
+        if status != "200"
+    ]
+    parts += [
+        f"{name}×{count}"
+        for name, count in sorted(summary.get("connection_errors", {}).items())
+    ]
+    if summary.get("unfinished"):
+        parts.append(f"unanswered×{summary['unfinished']}")
+    return ", ".join(parts)
+
+
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exhausted)\b.*")
+
+
+def server_errors(path):
+    """
+    {outermost exception line: count} of the tracebacks of a server log: the
+    causes of its 500 responses (Django logs them with the services
+    settings).
+    """
+    counts, last = {}, None
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return counts
+    for line in lines + ["Internal Server Error: (end)"]:
+        if line.startswith("Internal Server Error:"):
+            if last:
+                counts[last] = counts.get(last, 0) + 1
+            last = None
+        elif EXCEPTION_LINE.match(line):
+            last = line.strip()[:200]
+    return counts
+
+
+def service_ports():
+    return {
+        name: int(os.environ.get(variable, default))
+        for name, (variable, default) in SERVICE_PORTS.items()
+    }
+
+
+def services_missing(python):
+    """Why the services phase cannot run, or None."""
+    down = []
+    for name, port in service_ports().items():
+        try:
+            socket.create_connection((SERVICES_HOST, port), timeout=2).close()
+        except OSError:
+            down.append(f"{name} on {SERVICES_HOST}:{port}")
+    if down:
+        return f"{' and '.join(down)} not answering (start .ci/services)"
+    probe = subprocess.run(
+        [str(python), "-c", "import psycopg, redis"], capture_output=True, text=True
+    )
+    if probe.returncode:
+        return f"{python} cannot import psycopg and redis"
+    return None
 
 
 def summarize_stalls(runs):
@@ -757,22 +1074,138 @@ def render_bodystall(rows):
     return out
 
 
+def ratio_spread(row):
+    """ "0.97–1.05 (IQR 0.99–1.02, n=5)" for a summarize() row."""
+    ratios = row.get("ratios") or []
+    if len(ratios) < 2:
+        return None
+    return (
+        f"{row['ratio_min']:.2f}–{row['ratio_max']:.2f} "
+        f"(IQR {row['ratio_q1']:.2f}–{row['ratio_q3']:.2f}, n={len(ratios)})"
+    )
+
+
 def render_requests(title, note, rows, with_concurrency):
     out = [f"## {title}\n", note]
     if not rows:
         return out + ["Not run (quick mode, or see Skipped).\n"]
     header = ["scenario"] + (["conc."] if with_concurrency else [])
-    header += ["upstream req/s", "fork req/s", "ratio"]
+    header += ["upstream req/s", "fork req/s", "ratio", "ratio spread"]
     header += ["p50 ms up", "p50 ms fork", "p99 ms up", "p99 ms fork"]
     table_rows = []
     for row in rows:
         line = [row["scenario"]] + ([row["concurrency"]] if with_concurrency else [])
         line += [get(row, "upstream", "req_per_s"), get(row, "fork", "req_per_s")]
         line.append(f"{row['ratio']:.2f}" if row["ratio"] else None)
+        line.append(ratio_spread(row))
         for key in ("p50_ms", "p99_ms"):
             line += [get(row, "upstream", key), get(row, "fork", key)]
         table_rows.append(line)
     out.append(table(header, table_rows))
+    return out
+
+
+def errors_cell(summary):
+    """A tree's failed requests: "0", or "12 (500×10, unanswered×2)"."""
+    if "errors" not in summary:
+        return None
+    if not summary["errors"]:
+        return "0"
+    return f"**{summary['errors']}** ({failures(summary)})"
+
+
+def render_services(services):
+    out = ["## Real services: PostgreSQL + Redis\n"]
+    if not services:
+        return out + ["Not run (services not answering: see Skipped).\n"]
+    databases = services.get("databases", {})
+    names = ", ".join(
+        f"{label} `{db['postgresql']}` / Redis db {db['redis']}"
+        for label, db in databases.items()
+    )
+    out.append(
+        f"Each tree on PostgreSQL ({services.get('postgresql')}) with its own "
+        f"database, and Redis ({services.get('redis')}) as the default cache "
+        "(`RedisCache`, no pool OPTIONS: the defaults): "
+        f"{names}. Default `startproject` MIDDLEWARE. Figures are upstream "
+        "(6.1.3) → fork.\n"
+    )
+    cells = [cell for cell in services.get("hops", []) if cell["view"] == "plain"]
+    rows = []
+    for engine in dict.fromkeys(cell["engine"] for cell in cells):
+        by_auth = {cell["auth"]: cell for cell in cells if cell["engine"] == engine}
+        rows.append(
+            [engine]
+            + [
+                pair(by_auth.get(auth, {}), key)
+                for auth in ("anonymous", "logged_in")
+                for key in ("hops", "queries")
+            ]
+        )
+    out.append(
+        "Thread hops (and SQL queries) per request of the async session view "
+        "(`auser()`, `session.aget()`, `session.aset()`), counted in-process "
+        "through `ASGIHandler` as in the thread hops section:\n"
+    )
+    header = ["session engine", "anonymous hops", "anonymous queries"]
+    out.append(table(header + ["logged-in hops", "logged-in queries"], rows))
+    rows = services.get("throughput", [])
+    if not rows:
+        return out + ["\nNo load runs (see Skipped and Errors).\n"]
+    out.append(
+        "\nuvicorn (asyncio loop, h11), one server per tree (warmed up by a "
+        "short unrecorded run), the logged-in session view; keep-alive "
+        "connections at each concurrency send for a few seconds, then the "
+        "requests in flight drain: every response counts, req/s = responses / "
+        "time from the first request to the last response (at 200 connections "
+        "responses come in waves, each connection may get one). Runs are "
+        "interleaved between the trees; req/s and latencies are medians of the "
+        "repeats (200 connections: one run per tree), ratio = median of "
+        "per-repeat fork / upstream req/s. Failed = responses other than 200 + "
+        "connection errors + connections left unanswered, summed over the "
+        "repeats.\n"
+    )
+    header = ["session engine", "conc.", "upstream req/s", "fork req/s", "ratio"]
+    header += ["p50 ms", "p99 ms", "failed up", "failed fork", "requests (sum)"]
+    table_rows = []
+    for row in rows:
+        engine = row["scenario"].split("/")[1]
+        table_rows.append(
+            [engine, row["concurrency"]]
+            + [get(row, "upstream", "req_per_s"), get(row, "fork", "req_per_s")]
+            + [f"{row['ratio']:.2f}" if row["ratio"] else None]
+            + [pair(row, "p50_ms"), pair(row, "p99_ms")]
+            + [errors_cell(row.get(label, {})) for label in TREES]
+            + [pair(row, "requests")]
+        )
+    out.append(table(header, table_rows))
+    loops = [row for row in rows if get(row, "upstream", "loop_ticks")]
+    if loops:
+        sample = loops[0]
+        out.append(
+            f"\nEvent-loop gaps inside the uvicorn process during the c="
+            f"{sample['concurrency']} runs: a ticker coroutine sleeping 2 ms "
+            "on the server's loop (from just before the load generator starts "
+            "to just after its last response, its log-in included), the gap "
+            "between its wake-ups; lower is better.\n"
+        )
+        table_rows = [
+            [row["scenario"].split("/")[1], row["concurrency"]]
+            + [pair(row, key) for key in ("loop_gap_max_ms", "loop_gap_p99_ms")]
+            + [pair(row, "loop_ticks")]
+            for row in loops
+        ]
+        header = ["session engine", "conc.", "max gap ms", "p99 gap ms", "ticks"]
+        out.append(table(header, table_rows))
+    errors = services.get("server_errors") or []
+    if errors:
+        out.append("\nWhy requests failed, from the servers' logs:\n")
+        table_rows = [
+            [error["tree"], error["scenario"].split("/")[1], error["count"]]
+            + ["`" + error["error"].replace("|", "\\|") + "`"]
+            for error in errors
+        ]
+        out.append(table(["tree", "session engine", "count", "error"], table_rows))
     return out
 
 
@@ -809,10 +1242,15 @@ def render(results):
         "wsgi": lambda: render_requests(
             "Sync path (WSGI)",
             "Sync twin views through `django.test.Client` (the WSGI handler "
-            "in-process), one request at a time; ratio as above.\n",
+            "in-process), one request at a time, in repeated interleaved runs "
+            "(the tree order alternates); req/s and latencies are medians of "
+            "the runs, ratio = median of per-run fork / upstream req/s (> 1: "
+            "fork faster), its spread the min–max and interquartile range of "
+            "those per-run ratios.\n",
             results["wsgi"],
             False,
         ),
+        "services": lambda: render_services(results.get("services")),
     }
     for name, section in sections.items():
         # A partial run (--only) shows only its phases.
@@ -841,7 +1279,7 @@ def check_inputs(trees, python, plan):
     if not (BENCH_DIR / "worker.py").is_file():
         raise ForkError(f"{BENCH_DIR} lacks the benchmark project: restore bench/")
     modules = ["asgiref", "sqlparse"]
-    if "throughput" in plan.phases:
+    if {"throughput", "services"} & set(plan.phases):
         modules.append("uvicorn")
     probe = subprocess.run(
         [str(python), "-c", f"import {', '.join(modules)}"],
@@ -899,7 +1337,7 @@ def main(argv=None):
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="thread hops, PBKDF2 storm and large body only",
+        help="thread hops, PBKDF2 storm, large body and a short services phase",
     )
     # Partial runs, to work on one phase: not a benchmark of their own.
     parser.add_argument(
