@@ -179,6 +179,167 @@ async def measure_matrix(engines=ENGINES, views=VIEWS):
     return results
 
 
+# The opt-in features: name: (async view path, settings, swap the
+# authentication middleware for the eager one, age the session first, the
+# fork's name that the option needs). Options a tree lacks aren't measured.
+EAGER_MIDDLEWARE = "django.contrib.auth.middleware.EagerAuthenticationMiddleware"
+OPTIONS = {
+    "sync reads, lazy (default)": ("/a/sync-reads/", {}, False, False, None),
+    "sync reads, eager load": (
+        "/a/sync-reads/",
+        {},
+        True,
+        False,
+        EAGER_MIDDLEWARE,
+    ),
+    "session read, SESSION_SAVE_EVERY_REQUEST": (
+        "/a/read/",
+        {"SESSION_SAVE_EVERY_REQUEST": True},
+        False,
+        True,
+        None,
+    ),
+    "session read, SESSION_RENEW_ON_ACCESS, < half left": (
+        "/a/read/",
+        {"SESSION_RENEW_ON_ACCESS": True},
+        False,
+        True,
+        "SESSION_RENEW_ON_ACCESS",
+    ),
+    "session read, SESSION_RENEW_ON_ACCESS, > half left": (
+        "/a/read/",
+        {"SESSION_RENEW_ON_ACCESS": True},
+        False,
+        False,
+        "SESSION_RENEW_ON_ACCESS",
+    ),
+}
+OPTION_ENGINES = ["db", "cache", "cached_db"]
+
+
+def has_feature(name):
+    from django.conf import global_settings
+    from django.utils.module_loading import import_string
+
+    if name is None:
+        return True
+    if name.isupper():
+        return hasattr(global_settings, name)
+    try:
+        import_string(name)
+    except ImportError:
+        return False
+    return True
+
+
+def age_session(session_key):
+    """
+    Leave a quarter of a database session's age: less than half of it, so
+    that renewing on access renews it. Other engines' stored expiry isn't
+    readable (cache) or is left as is.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    expire_date = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE / 4)
+    Session.objects.filter(session_key=session_key).update(expire_date=expire_date)
+
+
+async def measure_option(option, engine, auth):
+    """Hops, queries and whether the session was saved, with an option on."""
+    from asgiref.sync import sync_to_async
+    from benchproject.settings import MIDDLEWARE
+
+    from django.conf import settings
+    from django.core.handlers.asgi import ASGIHandler
+    from django.test import override_settings
+
+    path, extra, eager, age, _ = OPTIONS[option]
+    middleware = [
+        (
+            EAGER_MIDDLEWARE
+            if eager and name.endswith(".AuthenticationMiddleware")
+            else name
+        )
+        for name in MIDDLEWARE
+    ]
+    with override_settings(
+        SESSION_ENGINE=engine_path(engine), MIDDLEWARE=middleware, **extra
+    ):
+        browser = Browser(ASGIHandler())
+        if auth == "logged_in":
+            status = await browser.request(*view_request("login"))
+            if status != 200:
+                raise RuntimeError(f"set-up login answered {status}")
+        # A first request warms caches (URL resolver, content types).
+        await browser.request("GET", path)
+        session_key = browser.cookies.get(settings.SESSION_COOKIE_NAME)
+        if age and session_key:
+            await sync_to_async(age_session)(session_key)
+        # Count the full saves of the engine's SessionStore class.
+        engine_class = type(session_store(engine))
+        saves = []
+        saved = {name: vars(engine_class).get(name) for name in ("save", "asave")}
+        sync_save, async_save = engine_class.save, engine_class.asave
+
+        def counted_save(self, *args, **kwargs):
+            saves.append("save")
+            return sync_save(self, *args, **kwargs)
+
+        async def counted_asave(self, *args, **kwargs):
+            saves.append("asave")
+            return await async_save(self, *args, **kwargs)
+
+        engine_class.save, engine_class.asave = counted_save, counted_asave
+        try:
+            with Counter() as counter:
+                status = await browser.request("GET", path)
+        finally:
+            for name, method in saved.items():
+                if method is None:
+                    delattr(engine_class, name)
+                else:
+                    setattr(engine_class, name, method)
+    return {
+        "status": status,
+        "hops": len(counter.hops),
+        "queries": counter.queries,
+        # A full save (an async save may run the sync one: count requests).
+        "saved": bool(saves),
+        "hop_calls": counter.hops,
+    }
+
+
+def session_store(engine):
+    from importlib import import_module
+
+    return import_module(engine_path(engine)).SessionStore()
+
+
+async def measure_options():
+    results = []
+    for option, (*_, feature) in OPTIONS.items():
+        if not has_feature(feature):
+            continue
+        for engine in OPTION_ENGINES:
+            for auth in AUTH_STATES:
+                cell = {"option": option, "engine": engine, "auth": auth}
+                try:
+                    cell.update(await measure_option(option, engine, auth))
+                except Exception:
+                    cell["error"] = traceback.format_exc(limit=-3)
+                results.append(cell)
+    return results
+
+
+def run_options():
+    """The opt-in features' cells that this tree has."""
+    return asyncio.run(measure_options())
+
+
 def run(engines=None, views=None):
     """Every cell of engines × AUTH_STATES × views (default: all of them)."""
     return asyncio.run(measure_matrix(engines or ENGINES, views or VIEWS))

@@ -7,6 +7,7 @@ that anything else Django or a library prints is ignored by the parent.
 
     {"cmd": "hops"}
     {"cmd": "hops", "engines": ["cache", "cached_db"], "views": ["plain"]}
+    {"cmd": "options"}
     {"cmd": "storm", "hasher": "pbkdf2_sha256", "users": 4, "timeout": 120}
     {"cmd": "wsgi", "scenario": "plain/db/logged_in", "seconds": 1.5,
      "max_requests": 3000}
@@ -34,6 +35,10 @@ def dispatch(command):
         import hops
 
         return {"cells": hops.run(**command)}
+    if name == "options":
+        import hops
+
+        return {"cells": hops.run_options()}
     if name == "storm":
         import storm
 

@@ -4,6 +4,8 @@ from . import views
 
 urlpatterns = [
     path("a/plain/", views.plain),
+    path("a/read/", views.read),
+    path("a/sync-reads/", views.sync_reads),
     path("a/private/", views.private),
     path("a/permission/", views.permission),
     path("a/login/", views.login),

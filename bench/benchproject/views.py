@@ -22,6 +22,24 @@ async def plain(request):
     return HttpResponse(f"authenticated={user.is_authenticated} k={value}")
 
 
+async def read(request):
+    """Read the user and the session without modifying the session."""
+    user = await request.auser()
+    value = await request.session.aget("k")
+    return HttpResponse(f"authenticated={user.is_authenticated} k={value}")
+
+
+async def sync_reads(request):
+    """
+    Read request.user and request.session synchronously, as a sync template
+    tag or context processor called by an async view does.
+    """
+    return HttpResponse(
+        f"authenticated={request.user.is_authenticated} "
+        f"k={request.session.get('k')}"
+    )
+
+
 @login_required
 async def private(request):
     return HttpResponse("private")

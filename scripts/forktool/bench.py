@@ -333,6 +333,7 @@ class Bench:
         self.results = {
             "meta": {},
             "hops": [],
+            "options": [],
             "storm": [],
             "bodystall": [],
             "throughput": [],
@@ -389,6 +390,22 @@ class Bench:
         for (engine, auth, view), by_tree in cells.items():
             self.results["hops"].append(
                 {"engine": engine, "auth": auth, "view": view, **by_tree}
+            )
+        # The opt-in features, measured on the trees that have them.
+        options = {}
+        for label in TREES:
+            self.workers[label].send(cmd="options")
+        # The fork first: it has every option, in the order of the table.
+        for label in reversed(TREES):
+            answer = self.workers[label].receive(self.plan.hops_timeout)
+            for cell in answer["cells"]:
+                key = (cell.pop("option"), cell.pop("engine"), cell.pop("auth"))
+                options.setdefault(key, {})[label] = cell
+                if "error" in cell:
+                    self.error(f"options {'/'.join(key)} ({label})", cell["error"])
+        for (option, engine, auth), by_tree in options.items():
+            self.results["options"].append(
+                {"option": option, "engine": engine, "auth": auth, **by_tree}
             )
 
     def storm(self):
@@ -988,6 +1005,58 @@ def render_hops(cells):
     return out
 
 
+def render_options(cells):
+    """The opt-in features: hops / queries per request, on each tree."""
+    out = ["## Opt-in features: thread hops per ASGI request\n"]
+    out.append(
+        "Counted as above, with the default MIDDLEWARE. Sync reads: an async "
+        "view reading `request.user` and `request.session` synchronously (as "
+        "a sync template tag or context processor does), lazily (the default) "
+        "or with `EagerAuthenticationMiddleware` in place of "
+        "`AuthenticationMiddleware`. Session read: an async view awaiting "
+        "`auser()` and `session.aget()`, without modifying the session, with "
+        "a quarter of the database session's age left (`< half left`) or all "
+        "of it. Cells: hops / queries, `saved` when the session was saved in "
+        "full, the status when not 200; `—`: the tree has no such option.\n"
+    )
+
+    def cell_text(cell):
+        if not cell:
+            return "—"
+        if "error" in cell:
+            return "error"
+        if cell.get("status") != 200:
+            return str(cell.get("status"))
+        text = f"{cell['hops']} / {cell['queries']}"
+        return text + (" saved" if cell.get("saved") else "")
+
+    rows = {}
+    for cell in cells:
+        row = rows.setdefault((cell["option"], cell["engine"]), {})
+        for label in TREES:
+            row[label, cell["auth"]] = cell_text(cell.get(label))
+    header = ["option", "session engine"] + [
+        f"{label}, {auth.replace('_', ' ')}"
+        for label in TREES
+        for auth in ("anonymous", "logged_in")
+    ]
+    out.append(
+        table(
+            header,
+            [
+                [option, engine]
+                + [
+                    row.get((label, auth), "—")
+                    for label in TREES
+                    for auth in ("anonymous", "logged_in")
+                ]
+                for (option, engine), row in rows.items()
+            ],
+        )
+    )
+    return out
+
+
 def render_hop_calls(cells, key):
     """The calls that hop, for one scenario, upstream beside fork."""
     cell = next((c for c in cells if (c["engine"], c["auth"], c["view"]) == key), None)
@@ -1227,7 +1296,8 @@ def render(results):
         )
     out.append("")
     sections = {
-        "hops": lambda: render_hops(results["hops"]),
+        "hops": lambda: render_hops(results["hops"])
+        + render_options(results.get("options", [])),
         "storm": lambda: render_storm(results["storm"]),
         "bodystall": lambda: render_bodystall(results.get("bodystall", [])),
         "throughput": lambda: render_requests(

@@ -159,3 +159,27 @@ def test_services_phase_is_selectable_and_in_both_modes():
     assert "services" in bench.Plan(False).phases
     assert "services" in bench.Plan(True).phases
     assert bench.Plan(False).wsgi_repeats == 5
+
+
+def test_options_show_hops_queries_saves_and_missing_options():
+    cells = [
+        {
+            "option": "sync reads, eager load",
+            "engine": "db",
+            "auth": "logged_in",
+            "fork": {"status": 200, "hops": 3, "queries": 2, "saved": False},
+        },
+        {
+            "option": "session read, SESSION_SAVE_EVERY_REQUEST",
+            "engine": "db",
+            "auth": "logged_in",
+            "upstream": {"status": 200, "hops": 17, "queries": 4, "saved": True},
+            "fork": {"status": 500, "hops": 2, "queries": 1, "saved": False},
+        },
+    ]
+    markdown = "".join(bench.render_options(cells))
+    assert "| sync reads, eager load | db | — | — | — | 3 / 2 |" in markdown
+    assert (
+        "| session read, SESSION_SAVE_EVERY_REQUEST | db | — | 17 / 4 saved | — "
+        "| 500 |" in markdown
+    )
