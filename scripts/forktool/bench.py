@@ -376,37 +376,30 @@ class Bench:
 
     def hops(self):
         log("thread hops per ASGI request")
+        self.results["hops"] = self.cells("hops", ("engine", "auth", "view"))
+        # The opt-in features, measured on the trees that have them; the fork
+        # first: it has every option, in the order of the table.
+        self.results["options"] = self.cells(
+            "options", ("option", "engine", "auth"), reversed(TREES)
+        )
+
+    def cells(self, cmd, names, order=TREES):
+        """
+        The cells a worker command answers, from every tree: a dict per key
+        (the values of `names`), with the key and each tree's cell.
+        """
         cells = {}
         # Deterministic counts: both trees may run at once.
         for label in TREES:
-            self.workers[label].send(cmd="hops")
-        for label in TREES:
+            self.workers[label].send(cmd=cmd)
+        for label in order:
             answer = self.workers[label].receive(self.plan.hops_timeout)
             for cell in answer["cells"]:
-                key = (cell.pop("engine"), cell.pop("auth"), cell.pop("view"))
+                key = tuple(cell.pop(name) for name in names)
                 cells.setdefault(key, {})[label] = cell
                 if "error" in cell:
-                    self.error(f"hops {'/'.join(key)} ({label})", cell["error"])
-        for (engine, auth, view), by_tree in cells.items():
-            self.results["hops"].append(
-                {"engine": engine, "auth": auth, "view": view, **by_tree}
-            )
-        # The opt-in features, measured on the trees that have them.
-        options = {}
-        for label in TREES:
-            self.workers[label].send(cmd="options")
-        # The fork first: it has every option, in the order of the table.
-        for label in reversed(TREES):
-            answer = self.workers[label].receive(self.plan.hops_timeout)
-            for cell in answer["cells"]:
-                key = (cell.pop("option"), cell.pop("engine"), cell.pop("auth"))
-                options.setdefault(key, {})[label] = cell
-                if "error" in cell:
-                    self.error(f"options {'/'.join(key)} ({label})", cell["error"])
-        for (option, engine, auth), by_tree in options.items():
-            self.results["options"].append(
-                {"option": option, "engine": engine, "auth": auth, **by_tree}
-            )
+                    self.error(f"{cmd} {'/'.join(key)} ({label})", cell["error"])
+        return [dict(zip(names, key), **by_tree) for key, by_tree in cells.items()]
 
     def storm(self):
         for index, hasher in enumerate(self.plan.storm_hashers):
